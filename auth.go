@@ -1,0 +1,78 @@
+package legion
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// SignupRequest is the body of POST /auth/signup.
+type SignupRequest struct {
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	Password Secret `json:"password"`
+}
+
+// LoginRequest is the body of POST /auth/login.
+type LoginRequest struct {
+	Username string `json:"username"`
+	Password Secret `json:"password"`
+}
+
+// Session is what signup and login return: a token with both scopes, and
+// the account it belongs to.
+type Session struct {
+	Token Secret `json:"token"`
+	User  User   `json:"user"`
+}
+
+// Signup creates an account and returns its first token.
+//
+// POST /auth/signup
+func (c *Client) Signup(ctx context.Context, req SignupRequest) (*Session, error) {
+	if err := validateUsername(req.Username); err != nil {
+		return nil, err
+	}
+	if at := strings.IndexByte(req.Email, '@'); at < 1 || at == len(req.Email)-1 {
+		return nil, &ArgumentError{Arg: "email", Reason: "must be an address like name@example.com"}
+	}
+	if req.Password == "" {
+		return nil, &ArgumentError{Arg: "password", Reason: "must not be empty"}
+	}
+	return c.session(ctx, "/auth/signup", req)
+}
+
+// Login exchanges a username and password for a token.
+//
+// POST /auth/login
+func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) {
+	if err := validateUsername(req.Username); err != nil {
+		return nil, err
+	}
+	if req.Password == "" {
+		return nil, &ArgumentError{Arg: "password", Reason: "must not be empty"}
+	}
+	return c.session(ctx, "/auth/login", req)
+}
+
+func (c *Client) session(ctx context.Context, path string, body any) (*Session, error) {
+	var s Session
+	if err := c.send(ctx, request{method: "POST", path: path, body: body, keys: []string{"session"}}, &s); err != nil {
+		return nil, err
+	}
+	if s.Token == "" {
+		return nil, fmt.Errorf("%w: POST %s: the answer carries no token", ErrInvalidResponse, c.baseURL+path)
+	}
+	return &s, nil
+}
+
+// Me returns the account the client's token belongs to.
+//
+// GET /auth/me
+func (c *Client) Me(ctx context.Context) (*User, error) {
+	var u User
+	if err := c.send(ctx, request{method: "GET", path: "/auth/me", auth: true, keys: []string{"user"}}, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}

@@ -1,0 +1,47 @@
+// Package legion is the Go SDK for the Legion package registry
+// (https://legion-registry.hexabhhexabbh.workers.dev/api/v1).
+//
+// A [Client] has one typed, context-first method per endpoint of the
+// registry's reference; each method's doc comment names its endpoint:
+//
+//	c, err := legion.NewClient(legion.WithToken(os.Getenv("LEGION_TOKEN")))
+//	pv, err := c.Publish(ctx, legion.PublishRequest{Name: "legion-mylib", Version: "1.0.0"})
+//	switch {
+//	case errors.Is(err, legion.ErrConflict):     // that version is already published
+//	case errors.Is(err, legion.ErrRateLimited):  // retries ran out or the server asked for too long a wait
+//	}
+//
+// # Errors
+//
+// Every error the registry answers is a *[Error] carrying the status, the
+// server's message, the method, the URL, the request id, Retry-After and the
+// number of attempts made. The sentinels [ErrBadRequest], [ErrUnauthorized],
+// [ErrForbidden], [ErrNotFound], [ErrConflict], [ErrRateLimited] and
+// [ErrServer] match by status with errors.Is. Arguments that cannot be valid
+// fail before any request with an *[ArgumentError] (errors.Is
+// [ErrInvalidArgument]); a 2xx body that cannot be decoded is
+// [ErrInvalidResponse].
+//
+// # Retries
+//
+// A 429 is retried for every method, honouring Retry-After (seconds or an HTTP
+// date) up to the maximum wait, with capped exponential backoff and full jitter
+// when the header is absent. When the server asks for longer than the maximum
+// wait, or than the context's deadline allows, the call returns
+// [ErrRateLimited] at once with RetryAfter set. 5xx answers and transport
+// errors are retried only for GET and DELETE: a POST (publish, signup, token
+// creation…) is never sent twice, except after a failure to connect, when
+// nothing reached the server.
+//
+// # Secrets
+//
+// Tokens and passwords travel in fields of type [Secret], which prints,
+// formats and logs as "[redacted]". A Client never prints its token, and no
+// error or log record carries it.
+//
+// # Downloads
+//
+// [Client.GetPackage] calls GET /packages/:name, which the registry counts as a
+// download. Nothing in this package calls it on the caller's behalf:
+// [Client.Resolve] uses the versions endpoint.
+package legion

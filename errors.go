@@ -1,0 +1,147 @@
+package legion
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Error is what every method returns when the registry answers with a status
+// outside 2xx. Compare it with the sentinels below using errors.Is, or read
+// its fields with errors.As.
+type Error struct {
+	StatusCode int           // HTTP status of the last response
+	Message    string        // the server's message, or an excerpt of a body that is not JSON
+	Method     string        // HTTP method
+	URL        string        // request URL; it never carries credentials
+	RequestID  string        // X-Request-Id (or Cloudflare's CF-Ray) when the server sent one
+	RetryAfter time.Duration // from Retry-After, when the server sent it
+	Attempts   int           // requests sent, counting retries
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "legion: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request id %s]", e.RequestID)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrNotFound) and friends compare the status alone.
+func (e *Error) Is(target error) bool {
+	s, ok := target.(statusSentinel)
+	return ok && s.lo <= e.StatusCode && e.StatusCode <= s.hi
+}
+
+// statusSentinel is a value type so that the exported sentinels cannot be
+// mutated by callers.
+type statusSentinel struct {
+	lo, hi int
+	text   string
+}
+
+func (s statusSentinel) Error() string { return "legion: " + s.text }
+
+// The sentinels of the reference's error table. ErrServer matches 500 and
+// every other 5xx. Statuses the reference does not list (405, 413…) match no
+// sentinel but are still an *Error.
+var (
+	ErrBadRequest   error = statusSentinel{400, 400, "bad request"}
+	ErrUnauthorized error = statusSentinel{401, 401, "unauthorized"}
+	ErrForbidden    error = statusSentinel{403, 403, "forbidden"}
+	ErrNotFound     error = statusSentinel{404, 404, "not found"}
+	ErrConflict     error = statusSentinel{409, 409, "conflict"}
+	ErrRateLimited  error = statusSentinel{429, 429, "rate limited"}
+	ErrServer       error = statusSentinel{500, 599, "server error"}
+)
+
+// ErrInvalidArgument matches every *ArgumentError.
+var ErrInvalidArgument = errors.New("legion: invalid argument")
+
+// ErrInvalidResponse is wrapped by the error for a 2xx answer whose body
+// cannot be decoded (or that says "success": false).
+var ErrInvalidResponse = errors.New("legion: invalid response")
+
+// ErrNoToken is returned, before any request, by a method that needs
+// authentication on a client without a token. It also matches
+// ErrUnauthorized, so callers handling "not logged in" need one check.
+var ErrNoToken error = noTokenError{}
+
+type noTokenError struct{}
+
+func (noTokenError) Error() string {
+	return "legion: this endpoint needs a token (use WithToken)"
+}
+func (noTokenError) Is(target error) bool { return target == ErrUnauthorized }
+
+// ErrNoMatchingVersion is returned by Resolve when no published version
+// satisfies the range.
+var ErrNoMatchingVersion = errors.New("legion: no published version satisfies the range")
+
+// ArgumentError reports an argument that cannot be valid; no request was sent.
+type ArgumentError struct {
+	Arg    string // the argument's name, e.g. "name", "version", "limit"
+	Reason string
+}
+
+func (e *ArgumentError) Error() string {
+	return "legion: invalid " + e.Arg + ": " + e.Reason
+}
+
+func (e *ArgumentError) Is(target error) bool { return target == ErrInvalidArgument }
+
+// tokenPattern finds anything token-shaped in text from the server, so that
+// an error message echoing a credential cannot carry it further.
+var tokenPattern = regexp.MustCompile(`lgn_[A-Za-z0-9_\-]+`)
+
+func redactTokens(s string) string {
+	if !strings.Contains(s, "lgn_") {
+		return s
+	}
+	return tokenPattern.ReplaceAllString(s, "lgn_[redacted]")
+}
+
+// excerpt makes a short one-line summary of a body that is not JSON.
+func excerpt(body []byte) string {
+	const max = 160
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "") + "…"
+	}
+	return redactTokens(s)
+}
+
+// parseRetryAfter reads Retry-After in both of its forms (delay-seconds and
+// HTTP-date); ok is false when the header is absent or malformed.
+func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 || secs > 1<<31 {
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return max(t.Sub(now), 0), true
+}

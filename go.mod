@@ -1,0 +1,13 @@
+module github.com/legion-registry/legion-go
+
+go 1.23.0
+
+require (
+	github.com/Masterminds/semver/v3 v3.5.0
+	github.com/hashicorp/go-retryablehttp v0.7.8
+)
+
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+)

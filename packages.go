@@ -1,0 +1,305 @@
+package legion
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+// Package is a package's metadata. GetPackage fills every field; listings,
+// search and stats fill what the registry sends for a summary.
+type Package struct {
+	Name         string            `json:"name"`
+	Description  string            `json:"description,omitempty"`
+	Author       string            `json:"author,omitempty"` // the owner's username
+	License      string            `json:"license,omitempty"`
+	Keywords     []string          `json:"keywords,omitempty"`
+	Readme       string            `json:"readme,omitempty"`
+	Latest       *semver.Version   `json:"latest,omitempty"` // highest non-prerelease version
+	Versions     []PackageVersion  `json:"versions,omitempty"`
+	Dependencies map[string]string `json:"dependencies,omitempty"` // of the latest version
+	Downloads    int64             `json:"downloads"`
+	Score        float64           `json:"score,omitempty"` // search relevance; search results only
+	CreatedAt    time.Time         `json:"createdAt"`
+	UpdatedAt    time.Time         `json:"updatedAt"`
+}
+
+func (p *Package) UnmarshalJSON(b []byte) error {
+	type plain Package
+	aux := struct {
+		*plain
+		Author         author          `json:"author"`
+		LatestVersion  *semver.Version `json:"latestVersion"`
+		LatestSnake    *semver.Version `json:"latest_version"`
+		CreatedAt      stamp           `json:"createdAt"`
+		CreatedAtSnake stamp           `json:"created_at"`
+		UpdatedAt      stamp           `json:"updatedAt"`
+		UpdatedAtSnake stamp           `json:"updated_at"`
+	}{plain: (*plain)(p)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	p.Author = string(aux.Author)
+	for _, v := range []*semver.Version{aux.LatestVersion, aux.LatestSnake} {
+		if p.Latest == nil {
+			p.Latest = v
+		}
+	}
+	p.CreatedAt = firstTime(aux.CreatedAt, aux.CreatedAtSnake)
+	p.UpdatedAt = firstTime(aux.UpdatedAt, aux.UpdatedAtSnake)
+	return nil
+}
+
+// author accepts "alice" or {"username": "alice"}.
+type author string
+
+func (a *author) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*a = author(s)
+		return nil
+	}
+	var obj struct{ Username, Name string }
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return err
+	}
+	*a = author(obj.Username)
+	if obj.Username == "" {
+		*a = author(obj.Name)
+	}
+	return nil
+}
+
+// PackageVersion is one published version: an entry of the versions list,
+// the download metadata, or what Publish answers.
+type PackageVersion struct {
+	Name         string            `json:"name,omitempty"`
+	Version      *semver.Version   `json:"version"`
+	Description  string            `json:"description,omitempty"`
+	Author       string            `json:"author,omitempty"`
+	License      string            `json:"license,omitempty"`
+	Keywords     []string          `json:"keywords,omitempty"`
+	Readme       string            `json:"readme,omitempty"`
+	Dependencies map[string]string `json:"dependencies,omitempty"`
+	PublishedAt  time.Time         `json:"publishedAt"`
+}
+
+func (v *PackageVersion) UnmarshalJSON(b []byte) error {
+	// A versions list may be plain strings: ["1.0.0", "1.1.0"].
+	var s string
+	if len(b) > 0 && b[0] == '"' && json.Unmarshal(b, &s) == nil {
+		sv, err := semver.NewVersion(s)
+		if err != nil {
+			return err
+		}
+		*v = PackageVersion{Version: sv}
+		return nil
+	}
+	type plain PackageVersion
+	aux := struct {
+		*plain
+		Author           author `json:"author"`
+		PublishedAt      stamp  `json:"publishedAt"`
+		PublishedAtSnake stamp  `json:"published_at"`
+		CreatedAt        stamp  `json:"createdAt"`
+		CreatedAtSnake   stamp  `json:"created_at"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	v.Author = string(aux.Author)
+	v.PublishedAt = firstTime(aux.PublishedAt, aux.PublishedAtSnake, aux.CreatedAt, aux.CreatedAtSnake)
+	return nil
+}
+
+// Sort orders a package listing.
+type Sort string
+
+const (
+	SortDownloads Sort = "downloads" // most downloaded first
+	SortName      Sort = "name"      // alphabetical
+	SortRecent    Sort = "recent"    // most recently updated first
+	SortNewest    Sort = "newest"    // most recently created first
+)
+
+// MaxLimit is the largest page the registry serves.
+const MaxLimit = 100
+
+// ListOptions are the query parameters of GET /packages. The zero value
+// asks for the registry's defaults. Methods never modify it.
+type ListOptions struct {
+	Sort  Sort   // "" for the registry's default
+	Page  int    // 1-based; 0 for the first page
+	Limit int    // 1..100; 0 for the registry's default
+	Query string // filter (q)
+}
+
+func (o *ListOptions) values() (url.Values, error) {
+	q := url.Values{}
+	if o == nil {
+		return q, nil
+	}
+	switch o.Sort {
+	case "", SortDownloads, SortName, SortRecent, SortNewest:
+	default:
+		return nil, &ArgumentError{Arg: "sort", Reason: "must be downloads, name, recent or newest"}
+	}
+	if o.Page < 0 {
+		return nil, &ArgumentError{Arg: "page", Reason: "must not be negative"}
+	}
+	if err := validateLimit(o.Limit); err != nil {
+		return nil, err
+	}
+	setNonZero(q, "sort", string(o.Sort))
+	setNonZero(q, "page", itoa(o.Page))
+	setNonZero(q, "limit", itoa(o.Limit))
+	setNonZero(q, "q", o.Query)
+	return q, nil
+}
+
+func validateLimit(limit int) error {
+	if limit < 0 || limit > MaxLimit {
+		return &ArgumentError{Arg: "limit", Reason: "must be between 1 and 100 (0 for the default)"}
+	}
+	return nil
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func setNonZero(q url.Values, key, value string) {
+	if value != "" {
+		q.Set(key, value)
+	}
+}
+
+// PackageList is one page of a listing.
+type PackageList struct {
+	Packages []Package `json:"packages"`
+	Total    int       `json:"total"` // packages matching, over all pages
+	Page     int       `json:"page"`
+	Limit    int       `json:"limit"`
+}
+
+// ListPackages returns one page of packages.
+//
+// GET /packages
+func (c *Client) ListPackages(ctx context.Context, opts *ListOptions) (*PackageList, error) {
+	q, err := opts.values()
+	if err != nil {
+		return nil, err
+	}
+	var list PackageList
+	if err := c.send(ctx, request{method: "GET", path: "/packages", query: q}, &list); err != nil {
+		return nil, err
+	}
+	return &list, nil
+}
+
+// AllPackages iterates over every package of the listing, page by page,
+// starting at opts.Page. It stops at the first error, which it yields.
+//
+// GET /packages (repeatedly)
+func (c *Client) AllPackages(ctx context.Context, opts *ListOptions) iter.Seq2[Package, error] {
+	return func(yield func(Package, error) bool) {
+		var o ListOptions
+		if opts != nil {
+			o = *opts
+		}
+		o.Page = max(o.Page, 1)
+		if o.Limit == 0 {
+			o.Limit = MaxLimit
+		}
+		for {
+			list, err := c.ListPackages(ctx, &o)
+			if err != nil {
+				yield(Package{}, err)
+				return
+			}
+			for _, p := range list.Packages {
+				if !yield(p, nil) {
+					return
+				}
+			}
+			n := len(list.Packages)
+			if n == 0 || n < o.Limit || (list.Total > 0 && o.Page*o.Limit >= list.Total) {
+				return
+			}
+			o.Page++
+		}
+	}
+}
+
+// GetPackage returns a package's full metadata. The registry counts every
+// call as a download; to look up versions without counting, use
+// ListVersions or Resolve.
+//
+// GET /packages/{name}
+func (c *Client) GetPackage(ctx context.Context, name string) (*Package, error) {
+	if err := validateName(name); err != nil {
+		return nil, err
+	}
+	var p Package
+	if err := c.send(ctx, request{method: "GET", path: "/packages/" + pathSegment(name), keys: []string{"package"}}, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// ListVersions returns every published version of a package with its
+// timestamp. It does not count a download.
+//
+// GET /packages/{name}/versions
+func (c *Client) ListVersions(ctx context.Context, name string) ([]PackageVersion, error) {
+	if err := validateName(name); err != nil {
+		return nil, err
+	}
+	var vs []PackageVersion
+	err := c.send(ctx, request{
+		method: "GET",
+		path:   "/packages/" + pathSegment(name) + "/versions",
+		keys:   []string{"versions"},
+	}, &vs)
+	if err != nil {
+		return nil, err
+	}
+	return vs, nil
+}
+
+// Latest is the version argument of Download that names the highest
+// non-prerelease version.
+const Latest = "latest"
+
+// Download returns the download metadata of one version, or of the latest
+// one when version is "latest".
+//
+// GET /packages/{name}/{version}/download
+func (c *Client) Download(ctx context.Context, name, version string) (*PackageVersion, error) {
+	if err := validateName(name); err != nil {
+		return nil, err
+	}
+	if version != Latest {
+		if err := validateVersion(version); err != nil {
+			return nil, err
+		}
+	}
+	var v PackageVersion
+	err := c.send(ctx, request{
+		method: "GET",
+		path:   "/packages/" + pathSegment(name) + "/" + pathSegment(version) + "/download",
+		keys:   []string{"version", "package", "download"},
+	}, &v)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
