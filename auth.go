@@ -8,15 +8,15 @@ import (
 
 // SignupRequest is the body of POST /auth/signup.
 type SignupRequest struct {
-	Username string `json:"username"`
-	Email    string `json:"email"`
-	Password Secret `json:"password"`
+	Username string
+	Email    string
+	Password Secret
 }
 
 // LoginRequest is the body of POST /auth/login.
 type LoginRequest struct {
-	Username string `json:"username"`
-	Password Secret `json:"password"`
+	Username string
+	Password Secret
 }
 
 // Session is what signup and login return: a token with both scopes, and
@@ -39,7 +39,11 @@ func (c *Client) Signup(ctx context.Context, req SignupRequest) (*Session, error
 	if req.Password == "" {
 		return nil, &ArgumentError{Arg: "password", Reason: "must not be empty"}
 	}
-	return c.session(ctx, "/auth/signup", req)
+	return c.session(ctx, "/auth/signup", struct {
+		Username string `json:"username"`
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}{req.Username, req.Email, req.Password.Reveal()})
 }
 
 // Login exchanges a username and password for a token.
@@ -52,7 +56,10 @@ func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) 
 	if req.Password == "" {
 		return nil, &ArgumentError{Arg: "password", Reason: "must not be empty"}
 	}
-	return c.session(ctx, "/auth/login", req)
+	return c.session(ctx, "/auth/login", struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}{req.Username, req.Password.Reveal()})
 }
 
 func (c *Client) session(ctx context.Context, path string, body any) (*Session, error) {

@@ -36,8 +36,9 @@
 // # Secrets
 //
 // Tokens and passwords travel in fields of type [Secret], which prints,
-// formats and logs as "[redacted]". A Client never prints its token, and no
-// error or log record carries it.
+// formats, logs and encodes to JSON as "[redacted]"; call Reveal for the
+// value. A Client never prints its token, and no error or log record carries
+// it: text from the server is scrubbed of anything token-shaped.
 //
 // # Downloads
 //

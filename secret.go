@@ -6,10 +6,10 @@ import (
 	"log/slog"
 )
 
-// Secret holds a token or a password. It prints, formats and logs as
-// "[redacted]" whatever the verb, so a struct holding one can be logged
-// safely; Reveal returns the value. JSON encoding keeps the real value,
-// because a caller that stores a token (a credentials file) needs it.
+// Secret holds a token or a password. It prints, formats, logs and encodes
+// to JSON as "[redacted]", so a struct holding one (a Session, say) can be
+// logged by any handler without leaking it; Reveal returns the value, for
+// the one place that must store or send it.
 type Secret string
 
 const redacted = "[redacted]"
@@ -21,3 +21,6 @@ func (s Secret) String() string             { return redacted }
 func (s Secret) GoString() string           { return `legion.Secret("` + redacted + `")` }
 func (s Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 func (s Secret) LogValue() slog.Value       { return slog.StringValue(redacted) }
+func (s Secret) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + redacted + `"`), nil
+}
