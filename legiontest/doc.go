@@ -1,0 +1,55 @@
+// Package legiontest is an in-memory, faithful fake of the Legion package
+// registry, for tests of code that uses the SDK (package legion), in the
+// manner of net/http/httptest.
+//
+//	srv := legiontest.NewServer(t, legiontest.WithSeed(seed))
+//	c := srv.Client(legion.WithToken(token))
+//	pv, err := c.Publish(ctx, legion.PublishRequest{Name: "legion-mylib", Version: "1.0.0"})
+//
+// A [Registry] is an http.Handler serving the API below /api/v1 with the
+// wire format the SDK decodes (its answers are marshalled from the SDK's own
+// types). A [Server] runs one on a local listener and closes it when the
+// test ends. Data can be loaded without HTTP ([Registry.Seed],
+// [Registry.AddUser], [Registry.AddPackage]…) and inspected the same way
+// ([Registry.Package], [Registry.Requests]); [Registry.AddFault] injects
+// failures and latency, [Registry.SetRateLimit] answers 429s, and a
+// [ManualClock] makes every timestamp and the rate limiter deterministic.
+// Registries share nothing, so parallel tests may each have their own.
+//
+// # Behaviour where the reference is silent
+//
+//   - Timestamps are UTC at millisecond precision, as a JavaScript Date.
+//   - Public endpoints accept but do not need a token; a token that is not
+//     valid is ignored there. Endpoints marked auth answer 401 without a
+//     valid token. Publishing and unpublishing need the publish scope; the
+//     other authenticated endpoints (me, tokens) accept any valid token.
+//   - A package's description, license, keywords, readme and dependencies
+//     are those of its latest version: the highest release by semver, or
+//     the highest prerelease when there is no release.
+//   - Versions that differ only in build metadata are the same version.
+//   - Unpublishing removes every version; the name is then free again.
+//   - "publish" and "unpublish" are reserved package names (they are
+//     routes); GET /packages/publish is 405.
+//   - Lookups of a name that cannot exist answer 404, not 400.
+//   - A dependency need not exist in the registry when published.
+//   - The listing sorts by downloads by default; every sort breaks ties by
+//     name. An empty query parameter (page=) means its default.
+//   - Search lower-cases the query and splits it into words; a package
+//     matches when every word matches one of its fields, and scores the sum
+//     of each word's best field: exact name 100, name prefix 80, name
+//     substring 60, exact keyword 40, keyword substring 30, description 20,
+//     exact author 10, author substring 5.
+//   - The listing's q filter is one case-insensitive substring of the name,
+//     description or a keyword.
+//   - GET /packages/:name/versions omits readmes; the download endpoint has
+//     them.
+//   - Audit answers "problems" only when there are some.
+//   - Tokens minted by signup are named "signup", by login "login", by
+//     AddUser "default". Token names are at most 100 characters.
+//   - Request bodies are read as JSON whatever the Content-Type; unknown
+//     fields are ignored; field names match case-insensitively (as
+//     encoding/json does).
+//   - The rate limiter is a fixed window per key that opens with the key's
+//     first request.
+//   - Every answer carries an X-Request-Id.
+package legiontest

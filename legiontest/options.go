@@ -1,0 +1,154 @@
+package legiontest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Clock tells the registry the time. It drives every timestamp the registry
+// records (createdAt, publishedAt, lastUsedAt…) and the rate limiter.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// ManualClock is a Clock that moves only when told to. It is safe for
+// concurrent use.
+type ManualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewManualClock returns a clock that reads start until it is advanced or set.
+func NewManualClock(start time.Time) *ManualClock {
+	return &ManualClock{now: start}
+}
+
+// Now returns the clock's current time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d (backward when d is negative).
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Set sets the clock to t.
+func (c *ManualClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// LimitKey says what the rate limiter counts requests by.
+type LimitKey int
+
+const (
+	// ByToken counts requests per bearer token; a request without a token
+	// is counted by its remote address.
+	ByToken LimitKey = iota
+	// ByAddress counts requests per remote address (the host part of
+	// http.Request.RemoteAddr), token or not.
+	ByAddress
+)
+
+func (k LimitKey) String() string {
+	switch k {
+	case ByToken:
+		return "ByToken"
+	case ByAddress:
+		return "ByAddress"
+	}
+	return fmt.Sprintf("LimitKey(%d)", int(k))
+}
+
+// DefaultMaxBodyBytes is the default cap on a request body.
+const DefaultMaxBodyBytes = 1 << 20
+
+// config is what the options set.
+type config struct {
+	clock       Clock
+	tokenSeed   uint64
+	seeded      bool
+	seeds       []Seed
+	limitN      int
+	limitWindow time.Duration
+	limitBy     LimitKey
+	maxBody     int64
+}
+
+// Option configures a Registry (and the Server around it).
+type Option func(*config) error
+
+// WithClock makes c the registry's clock. Without it the registry uses the
+// system clock.
+func WithClock(c Clock) Option {
+	return func(cfg *config) error {
+		if c == nil {
+			return errors.New("legiontest: WithClock: nil clock")
+		}
+		cfg.clock = c
+		return nil
+	}
+}
+
+// WithTokenSeed makes token (and password salt) generation deterministic:
+// the same seed and the same sequence of operations give the same tokens.
+// It uses math/rand/v2's ChaCha8; without it tokens come from crypto/rand.
+func WithTokenSeed(seed uint64) Option {
+	return func(cfg *config) error {
+		cfg.tokenSeed, cfg.seeded = seed, true
+		return nil
+	}
+}
+
+// WithSeed loads s into the registry when it is built; see [Registry.Seed].
+// Invalid seed data makes NewRegistry fail (and NewServer fail the test).
+// The option may be given more than once; seeds are applied in order.
+func WithSeed(s Seed) Option {
+	return func(cfg *config) error {
+		cfg.seeds = append(cfg.seeds, s)
+		return nil
+	}
+}
+
+// WithRateLimit allows n requests per window per key (see LimitKey) and
+// answers 429 with a Retry-After header beyond that; n = 0 disables the
+// limiter (the default). See [Registry.SetRateLimit].
+func WithRateLimit(n int, window time.Duration, by LimitKey) Option {
+	return func(cfg *config) error {
+		if n < 0 {
+			return errors.New("legiontest: WithRateLimit: n must not be negative")
+		}
+		if n > 0 && window <= 0 {
+			return errors.New("legiontest: WithRateLimit: window must be positive")
+		}
+		if by != ByToken && by != ByAddress {
+			return fmt.Errorf("legiontest: WithRateLimit: unknown %v", by)
+		}
+		cfg.limitN, cfg.limitWindow, cfg.limitBy = n, window, by
+		return nil
+	}
+}
+
+// WithMaxBodyBytes caps request bodies (default 1 MiB); a longer body is
+// answered 413.
+func WithMaxBodyBytes(n int64) Option {
+	return func(cfg *config) error {
+		if n <= 0 {
+			return errors.New("legiontest: WithMaxBodyBytes: n must be positive")
+		}
+		cfg.maxBody = n
+		return nil
+	}
+}
