@@ -55,9 +55,9 @@ func (c *Client) Audit(ctx context.Context, dependencies map[string]string) (*Au
 	body := struct {
 		Dependencies map[string]string `json:"dependencies"`
 	}{dependencies}
-	var r AuditReport
-	if err := c.send(ctx, request{method: "POST", path: "/audit", body: body, safe: true, keys: []string{"audit"}}, &r); err != nil {
+	var env auditEnvelope
+	if err := c.send(ctx, request{method: "POST", path: "/audit", body: body, safe: true}, &env); err != nil {
 		return nil, err
 	}
-	return &r, nil
+	return pick(env.Audit, &env.AuditReport), nil
 }

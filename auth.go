@@ -63,10 +63,11 @@ func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) 
 }
 
 func (c *Client) session(ctx context.Context, path string, body any) (*Session, error) {
-	var s Session
-	if err := c.send(ctx, request{method: "POST", path: path, body: body, keys: []string{"session"}}, &s); err != nil {
+	var env sessionEnvelope
+	if err := c.send(ctx, request{method: "POST", path: path, body: body}, &env); err != nil {
 		return nil, err
 	}
+	s := Session{Token: Secret(env.Token), User: env.User.user()}
 	if s.Token == "" {
 		return nil, fmt.Errorf("%w: POST %s: the answer carries no token", ErrInvalidResponse, c.baseURL+path)
 	}
@@ -77,9 +78,10 @@ func (c *Client) session(ctx context.Context, path string, body any) (*Session, 
 //
 // GET /auth/me
 func (c *Client) Me(ctx context.Context) (*User, error) {
-	var u User
-	if err := c.send(ctx, request{method: "GET", path: "/auth/me", auth: true, keys: []string{"user"}}, &u); err != nil {
+	var env userEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/auth/me", auth: true}, &env); err != nil {
 		return nil, err
 	}
+	u := env.user()
 	return &u, nil
 }

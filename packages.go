@@ -2,7 +2,6 @@ package legion
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"net/url"
 	"strconv"
@@ -29,52 +28,6 @@ type Package struct {
 	UpdatedAt    time.Time         `json:"updatedAt"`
 }
 
-func (p *Package) UnmarshalJSON(b []byte) error {
-	type plain Package
-	aux := struct {
-		*plain
-		Author         author          `json:"author"`
-		LatestVersion  *semver.Version `json:"latestVersion"`
-		LatestSnake    *semver.Version `json:"latest_version"`
-		CreatedAt      stamp           `json:"createdAt"`
-		CreatedAtSnake stamp           `json:"created_at"`
-		UpdatedAt      stamp           `json:"updatedAt"`
-		UpdatedAtSnake stamp           `json:"updated_at"`
-	}{plain: (*plain)(p)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	p.Author = string(aux.Author)
-	for _, v := range []*semver.Version{aux.LatestVersion, aux.LatestSnake} {
-		if p.Latest == nil {
-			p.Latest = v
-		}
-	}
-	p.CreatedAt = firstTime(aux.CreatedAt, aux.CreatedAtSnake)
-	p.UpdatedAt = firstTime(aux.UpdatedAt, aux.UpdatedAtSnake)
-	return nil
-}
-
-// author accepts "alice" or {"username": "alice"}.
-type author string
-
-func (a *author) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*a = author(s)
-		return nil
-	}
-	var obj struct{ Username, Name string }
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return err
-	}
-	*a = author(obj.Username)
-	if obj.Username == "" {
-		*a = author(obj.Name)
-	}
-	return nil
-}
-
 // PackageVersion is one published version: an entry of the versions list,
 // the download metadata, or what Publish answers.
 type PackageVersion struct {
@@ -87,34 +40,6 @@ type PackageVersion struct {
 	Readme       string            `json:"readme,omitempty"`
 	Dependencies map[string]string `json:"dependencies,omitempty"`
 	PublishedAt  time.Time         `json:"publishedAt"`
-}
-
-func (v *PackageVersion) UnmarshalJSON(b []byte) error {
-	// A versions list may be plain strings: ["1.0.0", "1.1.0"].
-	var s string
-	if len(b) > 0 && b[0] == '"' && json.Unmarshal(b, &s) == nil {
-		sv, err := semver.NewVersion(s)
-		if err != nil {
-			return err
-		}
-		*v = PackageVersion{Version: sv}
-		return nil
-	}
-	type plain PackageVersion
-	aux := struct {
-		*plain
-		Author           author `json:"author"`
-		PublishedAt      stamp  `json:"publishedAt"`
-		PublishedAtSnake stamp  `json:"published_at"`
-		CreatedAt        stamp  `json:"createdAt"`
-		CreatedAtSnake   stamp  `json:"created_at"`
-	}{plain: (*plain)(v)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	v.Author = string(aux.Author)
-	v.PublishedAt = firstTime(aux.PublishedAt, aux.PublishedAtSnake, aux.CreatedAt, aux.CreatedAtSnake)
-	return nil
 }
 
 // Sort orders a package listing.
@@ -198,11 +123,11 @@ func (c *Client) ListPackages(ctx context.Context, opts *ListOptions) (*PackageL
 	if err != nil {
 		return nil, err
 	}
-	var list PackageList
-	if err := c.send(ctx, request{method: "GET", path: "/packages", query: q}, &list); err != nil {
+	var env pageEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/packages", query: q}, &env); err != nil {
 		return nil, err
 	}
-	return &list, nil
+	return &PackageList{Packages: packages(env.Packages), Total: env.Total, Page: env.Page, Limit: env.Limit}, nil
 }
 
 // AllPackages iterates over every package of the listing, page by page,
@@ -248,10 +173,11 @@ func (c *Client) GetPackage(ctx context.Context, name string) (*Package, error) 
 	if err := validateName(name); err != nil {
 		return nil, err
 	}
-	var p Package
-	if err := c.send(ctx, request{method: "GET", path: "/packages/" + pathSegment(name), keys: []string{"package"}}, &p); err != nil {
+	var env packageEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/packages/" + pathSegment(name)}, &env); err != nil {
 		return nil, err
 	}
+	p := pick(env.Package, &env.wirePackage).pkg()
 	return &p, nil
 }
 
@@ -263,14 +189,13 @@ func (c *Client) ListVersions(ctx context.Context, name string) ([]PackageVersio
 	if err := validateName(name); err != nil {
 		return nil, err
 	}
-	var vs []PackageVersion
-	err := c.send(ctx, request{
-		method: "GET",
-		path:   "/packages/" + pathSegment(name) + "/versions",
-		keys:   []string{"versions"},
-	}, &vs)
-	if err != nil {
+	var env versionsEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/packages/" + pathSegment(name) + "/versions"}, &env); err != nil {
 		return nil, err
+	}
+	vs := env.Versions.versions()
+	if vs == nil {
+		vs = []PackageVersion{}
 	}
 	return vs, nil
 }
@@ -292,14 +217,10 @@ func (c *Client) Download(ctx context.Context, name, version string) (*PackageVe
 			return nil, err
 		}
 	}
-	var v PackageVersion
-	err := c.send(ctx, request{
-		method: "GET",
-		path:   "/packages/" + pathSegment(name) + "/" + pathSegment(version) + "/download",
-		keys:   []string{"version", "package", "download"},
-	}, &v)
-	if err != nil {
+	var env versionEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/packages/" + pathSegment(name) + "/" + pathSegment(version) + "/download"}, &env); err != nil {
 		return nil, err
 	}
+	v := env.version()
 	return &v, nil
 }

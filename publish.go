@@ -36,17 +36,11 @@ func (c *Client) Publish(ctx context.Context, req PublishRequest) (*PackageVersi
 	if err := validateDependencies(req.Dependencies); err != nil {
 		return nil, err
 	}
-	var v PackageVersion
-	err := c.send(ctx, request{
-		method: "POST",
-		path:   "/packages/publish",
-		body:   req,
-		auth:   true,
-		keys:   []string{"version", "package"},
-	}, &v)
-	if err != nil {
+	var env versionEnvelope
+	if err := c.send(ctx, request{method: "POST", path: "/packages/publish", body: req, auth: true}, &env); err != nil {
 		return nil, err
 	}
+	v := env.version()
 	// A registry that answers only {"success": true, "message": …} still
 	// published what was asked.
 	if v.Name == "" {

@@ -8,8 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -24,12 +24,11 @@ type request struct {
 	// safe marks a POST that changes nothing on the server (audit), so it
 	// may be repeated like a GET.
 	safe bool
-	keys []string // keys a wrapped payload may sit under (Part 2 of the reference)
 }
 
-// send performs r and decodes the payload of a 2xx answer into out (which
-// may be nil when the answer carries nothing the caller needs).
-func (c *Client) send(ctx context.Context, r request, out any) error {
+// send performs r and decodes a 2xx answer into out (nil when the answer
+// carries nothing the caller needs).
+func (c *Client) send(ctx context.Context, r request, out envelope) error {
 	if ctx == nil {
 		return &ArgumentError{Arg: "context", Reason: "must not be nil"}
 	}
@@ -72,7 +71,15 @@ func (c *Client) send(ctx context.Context, r request, out any) error {
 		return fmt.Errorf("legion: %w", err)
 	}
 	defer resp.Body.Close()
-	data, readErr := readCapped(resp.Body)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // don't let one huge answer pin memory
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
+	readErr := readCapped(buf, resp.Body)
+	data := buf.Bytes()
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return c.apiError(resp, r.method, u, data, cl.attempts)
@@ -83,7 +90,7 @@ func (c *Client) send(ctx context.Context, r request, out any) error {
 	if out == nil {
 		return nil
 	}
-	if err := decodePayload(data, out, r.keys); err != nil {
+	if err := decodeAnswer(data, out); err != nil {
 		return fmt.Errorf("%w: %s %s: %d answer: %w (body starts %q)",
 			ErrInvalidResponse, r.method, u, resp.StatusCode, err, excerpt(data))
 	}
@@ -98,14 +105,19 @@ func (c *Client) userAgent() string {
 	return ua
 }
 
-// readCapped reads at most maxResponseBytes; a longer body is an error
-// rather than an unbounded allocation.
-func readCapped(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxResponseBytes+1))
-	if err == nil && len(data) > maxResponseBytes {
-		return data[:maxResponseBytes], fmt.Errorf("body exceeds %d bytes", maxResponseBytes)
+// bodyBuffers recycles response buffers: decoding copies every string out,
+// so a body's bytes are garbage once its answer is decoded.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readCapped reads at most maxResponseBytes into buf; a longer body is an
+// error rather than an unbounded allocation.
+func readCapped(buf *bytes.Buffer, r io.Reader) error {
+	_, err := buf.ReadFrom(io.LimitReader(r, maxResponseBytes+1))
+	if err == nil && buf.Len() > maxResponseBytes {
+		buf.Truncate(maxResponseBytes)
+		return fmt.Errorf("body exceeds %d bytes", maxResponseBytes)
 	}
-	return data, err
+	return err
 }
 
 // apiError builds the *Error for a non-2xx answer, taking the message from
@@ -159,48 +171,6 @@ func firstHeader(h http.Header, names ...string) string {
 		}
 	}
 	return ""
-}
-
-// decodePayload accepts a payload flat beside "success" or wrapped under one
-// of keys, and a list as a bare array too (Part 2 of the reference). A key
-// wraps the payload only when its value is of the kind out expects (an
-// object for a struct, an array for a slice), so a flat field that happens
-// to share the key's name ("version": "1.0.0") is not mistaken for a wrapper.
-func decodePayload(data []byte, out any, keys []string) error {
-	data = bytes.TrimSpace(data)
-	want := byte('{')
-	if isSlicePtr(out) {
-		want = '['
-	}
-	if len(data) > 0 && data[0] == '[' {
-		return json.Unmarshal(data, out)
-	}
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(data, &env); err != nil {
-		return err
-	}
-	if s, ok := env["success"]; ok && string(bytes.TrimSpace(s)) == "false" {
-		var e struct {
-			Error   json.RawMessage `json:"error"`
-			Message string          `json:"message"`
-		}
-		_ = json.Unmarshal(data, &e)
-		return fmt.Errorf(`"success": false: %s`, redactTokens(messageText(e.Error)+e.Message))
-	}
-	for _, k := range keys {
-		if raw := bytes.TrimSpace(env[k]); len(raw) > 0 && raw[0] == want {
-			return json.Unmarshal(raw, out)
-		}
-	}
-	if want == '[' {
-		return fmt.Errorf("no list under %s", strings.Join(keys, " or "))
-	}
-	return json.Unmarshal(data, out)
-}
-
-func isSlicePtr(v any) bool {
-	t := reflect.TypeOf(v)
-	return t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Slice
 }
 
 // pathSegment escapes s as exactly one path segment: "a/b" stays one

@@ -33,12 +33,13 @@ func (c *Client) Search(ctx context.Context, query string, opts *SearchOptions) 
 		}
 		setNonZero(q, "limit", itoa(opts.Limit))
 	}
-	var res SearchResult
-	if err := c.send(ctx, request{method: "GET", path: "/search", query: q, keys: []string{"search"}}, &res); err != nil {
+	var env searchEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/search", query: q}, &env); err != nil {
 		return nil, err
 	}
+	res := &SearchResult{Results: packages(env.Results), Total: env.Total}
 	if res.Total == 0 {
 		res.Total = len(res.Results)
 	}
-	return &res, nil
+	return res, nil
 }

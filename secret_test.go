@@ -119,12 +119,12 @@ func TestTimestampForms(t *testing.T) {
 	want := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, in := range []string{`"2026-01-02T03:04:05Z"`, `"2026-01-02 03:04:05"`, `"2026-01-02T03:04:05"`, `1767323045`, `1767323045000`, `"2026-01-02T04:04:05+01:00"`} {
 		var s stamp
-		if err := s.UnmarshalJSON([]byte(in)); err != nil || !s.Equal(want) {
-			t.Errorf("stamp(%s) = %v, %v; want %v", in, s.Time, err, want)
+		if err := s.UnmarshalJSON([]byte(in)); err != nil || !s.t.Equal(want) {
+			t.Errorf("stamp(%s) = %v, %v; want %v", in, s.t, err, want)
 		}
 	}
 	var s stamp
-	if err := s.UnmarshalJSON([]byte(`null`)); err != nil || !s.IsZero() {
-		t.Errorf("stamp(null) = %v, %v", s.Time, err)
+	if err := s.UnmarshalJSON([]byte(`null`)); err != nil || !s.t.IsZero() {
+		t.Errorf("stamp(null) = %v, %v", s.t, err)
 	}
 }

@@ -14,9 +14,10 @@ type Stats struct {
 //
 // GET /stats
 func (c *Client) Stats(ctx context.Context) (*Stats, error) {
-	var s Stats
-	if err := c.send(ctx, request{method: "GET", path: "/stats", keys: []string{"stats"}}, &s); err != nil {
+	var env statsEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/stats"}, &env); err != nil {
 		return nil, err
 	}
-	return &s, nil
+	w := pick(env.Stats, &env.wireStats)
+	return &Stats{Packages: w.Packages, Downloads: w.Downloads, Users: w.Users, Popular: packages(w.Popular)}, nil
 }

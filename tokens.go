@@ -2,7 +2,6 @@ package legion
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 )
@@ -25,23 +24,6 @@ type Token struct {
 	LastUsedAt time.Time `json:"lastUsedAt"`
 }
 
-func (t *Token) UnmarshalJSON(b []byte) error {
-	type plain Token
-	aux := struct {
-		*plain
-		CreatedAt       stamp `json:"createdAt"`
-		CreatedAtSnake  stamp `json:"created_at"`
-		LastUsedAt      stamp `json:"lastUsedAt"`
-		LastUsedAtSnake stamp `json:"last_used_at"`
-	}{plain: (*plain)(t)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	t.CreatedAt = firstTime(aux.CreatedAt, aux.CreatedAtSnake)
-	t.LastUsedAt = firstTime(aux.LastUsedAt, aux.LastUsedAtSnake)
-	return nil
-}
-
 // CreateTokenRequest is the body of POST /tokens.
 type CreateTokenRequest struct {
 	Name   string  `json:"name"`
@@ -54,26 +36,17 @@ type CreatedToken struct {
 	Value Secret `json:"token"`
 }
 
-// UnmarshalJSON is needed because Token's own would otherwise be promoted
-// and drop Value.
-func (t *CreatedToken) UnmarshalJSON(b []byte) error {
-	var v struct {
-		Value Secret `json:"token"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	t.Value = v.Value
-	return json.Unmarshal(b, &t.Token)
-}
-
 // ListTokens lists the user's tokens (prefixes only).
 //
 // GET /tokens
 func (c *Client) ListTokens(ctx context.Context) ([]Token, error) {
-	var ts []Token
-	if err := c.send(ctx, request{method: "GET", path: "/tokens", auth: true, keys: []string{"tokens"}}, &ts); err != nil {
+	var env tokensEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/tokens", auth: true}, &env); err != nil {
 		return nil, err
+	}
+	ts := make([]Token, len(env.Tokens))
+	for i := range env.Tokens {
+		ts[i] = env.Tokens[i].token()
 	}
 	return ts, nil
 }
@@ -94,10 +67,11 @@ func (c *Client) CreateToken(ctx context.Context, req CreateTokenRequest) (*Crea
 			return nil, &ArgumentError{Arg: "scopes", Reason: "must be read or publish, not " + string(s)}
 		}
 	}
-	var t CreatedToken
-	if err := c.send(ctx, request{method: "POST", path: "/tokens", body: req, auth: true, keys: []string{"token"}}, &t); err != nil {
+	var env createdTokenEnvelope
+	if err := c.send(ctx, request{method: "POST", path: "/tokens", body: req, auth: true}, &env); err != nil {
 		return nil, err
 	}
+	t := env.created()
 	return &t, nil
 }
 

@@ -2,7 +2,6 @@ package legion
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 )
 
@@ -13,20 +12,6 @@ type User struct {
 	CreatedAt time.Time `json:"createdAt"`
 }
 
-func (u *User) UnmarshalJSON(b []byte) error {
-	type plain User
-	aux := struct {
-		*plain
-		CreatedAt      stamp `json:"createdAt"`
-		CreatedAtSnake stamp `json:"created_at"`
-	}{plain: (*plain)(u)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	u.CreatedAt = firstTime(aux.CreatedAt, aux.CreatedAtSnake)
-	return nil
-}
-
 // GetUser returns a user's public profile.
 //
 // GET /users/{username}
@@ -34,15 +19,11 @@ func (c *Client) GetUser(ctx context.Context, username string) (*User, error) {
 	if err := validateUsername(username); err != nil {
 		return nil, err
 	}
-	var u User
-	err := c.send(ctx, request{
-		method: "GET",
-		path:   "/users/" + pathSegment(username),
-		keys:   []string{"user"},
-	}, &u)
-	if err != nil {
+	var env userEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/users/" + pathSegment(username)}, &env); err != nil {
 		return nil, err
 	}
+	u := env.user()
 	return &u, nil
 }
 
@@ -53,16 +34,11 @@ func (c *Client) ListUserPackages(ctx context.Context, username string) ([]Packa
 	if err := validateUsername(username); err != nil {
 		return nil, err
 	}
-	var pkgs []Package
-	err := c.send(ctx, request{
-		method: "GET",
-		path:   "/users/" + pathSegment(username) + "/packages",
-		keys:   []string{"packages"},
-	}, &pkgs)
-	if err != nil {
+	var env pageEnvelope
+	if err := c.send(ctx, request{method: "GET", path: "/users/" + pathSegment(username) + "/packages"}, &env); err != nil {
 		return nil, err
 	}
-	return pkgs, nil
+	return packages(env.Packages), nil
 }
 
 func validateUsername(username string) error {
