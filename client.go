@@ -30,9 +30,10 @@ const (
 // safe for concurrent use; derive a client with other settings (another
 // token, say) with [Client.With].
 type Client struct {
-	cfg     config
-	baseURL string // without a trailing slash
-	http    *retryablehttp.Client
+	cfg       config
+	baseURL   string // without a trailing slash
+	userAgent string
+	http      *retryablehttp.Client
 }
 
 // config is what the options set; a Client keeps it so that With can derive.
@@ -85,7 +86,10 @@ func (cfg config) build(opts []Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, baseURL: base}
+	c := &Client{cfg: cfg, baseURL: base, userAgent: "legion-go/" + SDKVersion}
+	if cfg.userAgent != "" {
+		c.userAgent = cfg.userAgent + " " + c.userAgent
+	}
 	c.http = c.newRetryClient()
 	return c, nil
 }

@@ -53,7 +53,7 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 		return fmt.Errorf("legion: building %s %s: %w", r.method, r.path, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent())
+	req.Header.Set("User-Agent", c.userAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -63,6 +63,11 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 
 	resp, err := c.http.Do(req)
 	if err != nil {
+		// With PassthroughErrorHandler a response can come back beside an
+		// error (the context ended just after it arrived): close it.
+		if resp != nil {
+			resp.Body.Close()
+		}
 		// Context errors come back bare; transport errors as *url.Error,
 		// whose text names the method and URL but never a header.
 		if ctx.Err() != nil {
@@ -95,14 +100,6 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 			ErrInvalidResponse, r.method, u, resp.StatusCode, err, excerpt(data))
 	}
 	return nil
-}
-
-func (c *Client) userAgent() string {
-	ua := "legion-go/" + SDKVersion
-	if c.cfg.userAgent != "" {
-		ua = c.cfg.userAgent + " " + ua
-	}
-	return ua
 }
 
 // bodyBuffers recycles response buffers: decoding copies every string out,
