@@ -46,16 +46,23 @@ func withNow(now time.Time) Option {
 	}
 }
 
-// failFirst answers status (with headers) to the first n requests, then ok.
-func failFirst(n int, status int, header http.Header, ok string) http.HandlerFunc {
+// firstN reports true for its first n calls, safely from many goroutines.
+func firstN(n int) func() bool {
 	var mu sync.Mutex
 	seen := 0
-	return func(w http.ResponseWriter, r *http.Request) {
+	return func() bool {
 		mu.Lock()
+		defer mu.Unlock()
 		seen++
-		fail := seen <= n
-		mu.Unlock()
-		if fail {
+		return seen <= n
+	}
+}
+
+// failFirst answers status (with headers) to the first n requests, then ok.
+func failFirst(n int, status int, header http.Header, ok string) http.HandlerFunc {
+	fail := firstN(n)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if fail() {
 			for k, v := range header {
 				w.Header()[k] = v
 			}
@@ -215,14 +222,9 @@ func TestRetry503OnAudit(t *testing.T) {
 
 // resetFirst closes the connection without answering the first n requests.
 func resetFirst(n int, ok string) http.HandlerFunc {
-	var mu sync.Mutex
-	seen := 0
+	fail := firstN(n)
 	return func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		seen++
-		fail := seen <= n
-		mu.Unlock()
-		if fail {
+		if fail() {
 			_, _ = io.Copy(io.Discard, r.Body)
 			conn, _, err := w.(http.Hijacker).Hijack()
 			if err == nil {
