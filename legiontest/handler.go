@@ -310,7 +310,7 @@ func (c *reqCtx) decode(v any, max int64) *failure {
 	if err := json.Unmarshal(c.body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return &failure{http.StatusBadRequest, fmt.Sprintf("invalid JSON: field %q must be %s, not %s", te.Field, kindName(te.Type), te.Value)}
+			return &failure{http.StatusBadRequest, fmt.Sprintf("invalid JSON: field %q: expected %s, got %s", te.Field, kindName(te.Type), te.Value)}
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
