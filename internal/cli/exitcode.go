@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	legion "github.com/legion-registry/legion-go"
+)
+
+// Exit codes. They are part of the command's interface (scripts and CI
+// branch on them) and are listed in `legion --help`.
+const (
+	ExitOK        = 0 // success
+	ExitError     = 1 // any other failure
+	ExitUsage     = 2 // bad command line or invalid argument
+	ExitAuth      = 3 // not logged in, bad token, or not allowed (401, 403)
+	ExitNotFound  = 4 // package, version or user does not exist (404, no matching version)
+	ExitConflict  = 5 // version already published (409) or dependency conflict
+	ExitRateLimit = 6 // rate limited (429) after retries
+	ExitAdvisory  = 7 // audit found advisories at or above the chosen level
+)
+
+const exitCodeHelp = `Exit codes:
+  0  success
+  1  other error
+  2  usage: bad command line or invalid argument
+  3  authentication or permission: not logged in, bad token, forbidden (401, 403)
+  4  not found: package, version or user (404), or no version satisfies a range
+  5  conflict: version already published (409), or dependencies that cannot agree
+  6  rate limited (429) after retries
+  7  audit found advisories
+`
+
+// Sentinels of the CLI's own failures, matched with errors.Is.
+var (
+	// ErrUsage marks a bad command line.
+	ErrUsage = errors.New("usage")
+	// ErrDependencyConflict marks ranges on one package that no published
+	// version satisfies together (flat layout: one version per name).
+	ErrDependencyConflict = errors.New("dependency conflict")
+	// ErrAdvisories marks an audit that found advisories.
+	ErrAdvisories = errors.New("advisories found")
+)
+
+// errHelp is returned after help was printed on request; it exits 0.
+var errHelp = errors.New("help requested")
+
+// ExitCode maps an error to the process exit code.
+func ExitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return ExitOK
+	case errors.Is(err, ErrUsage), errors.Is(err, legion.ErrInvalidArgument):
+		return ExitUsage
+	case errors.Is(err, ErrAdvisories):
+		return ExitAdvisory
+	case errors.Is(err, legion.ErrUnauthorized), // ErrNoToken matches it too
+		errors.Is(err, legion.ErrNoToken),
+		errors.Is(err, legion.ErrForbidden):
+		return ExitAuth
+	case errors.Is(err, legion.ErrNotFound), errors.Is(err, legion.ErrNoMatchingVersion):
+		return ExitNotFound
+	case errors.Is(err, legion.ErrConflict), errors.Is(err, ErrDependencyConflict):
+		return ExitConflict
+	case errors.Is(err, legion.ErrRateLimited):
+		return ExitRateLimit
+	}
+	return ExitError
+}
+
+// usagef returns a usage error (exit 2).
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == ErrUsage }
+
+// opError names what failed; its text is "<op>: <cause>", where a registry
+// error is reduced to the registry's message (the URL and method are noise
+// on a terminal, and --json users get the code from the exit status).
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + describe(e.err) }
+func (e *opError) Unwrap() error { return e.err }
+
+// wrap returns err with op in front, or nil.
+func wrap(err error, op string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	if len(args) > 0 {
+		op = fmt.Sprintf(op, args...)
+	}
+	return &opError{op: op, err: err}
+}
+
+// hintError adds advice to an error without hiding it from errors.Is.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return describe(e.err) + " (" + e.hint + ")" }
+func (e *hintError) Unwrap() error { return e.err }
+
+func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
+
+// describe renders an error for the one-line message, without the
+// "legion: " prefixes that the SDK's own errors carry.
+func describe(err error) string {
+	var ae *legion.Error
+	var oe *opError
+	var he *hintError
+	switch {
+	case errors.As(err, &oe) && oe == err:
+		return oe.Error()
+	case errors.As(err, &he) && he == err:
+		return he.Error()
+	case errors.As(err, &ae) && ae == err:
+		msg := ae.Message
+		if msg == "" {
+			msg = fmt.Sprintf("%d %s", ae.StatusCode, http.StatusText(ae.StatusCode))
+		}
+		if ae.RetryAfter > 0 {
+			msg += fmt.Sprintf(" (retry after %s)", ae.RetryAfter)
+		}
+		return msg
+	case err == legion.ErrNoToken:
+		return errNotLoggedIn.Error()
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	}
+	// Errors that wrap a registry error (fmt.Errorf("…: %w", apiErr)) keep
+	// their text; only the leading "legion: " is dropped.
+	return strings.TrimPrefix(err.Error(), "legion: ")
+}
+
+// errorLine is the single stderr line for err.
+func errorLine(err error) string {
+	s := describe(err)
+	s = strings.Join(strings.Fields(s), " ") // one line, whatever the server sent
+	return "legion: " + s
+}

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/legion-registry/legion-go/internal/semrange"
+)
+
+const lockfileVersion = 1
+
+// Lock is legion.lock: every installed package (flat: one version per
+// name) with the dependency ranges of that version, so that a later install
+// can check the whole tree without asking the registry.
+//
+// Its JSON has sorted keys at every level (the struct fields are declared
+// in alphabetical order; maps are sorted by encoding/json), so the same
+// resolution always gives the same bytes.
+type Lock struct {
+	LockfileVersion int                      `json:"lockfileVersion"`
+	Packages        map[string]LockedPackage `json:"packages"`
+}
+
+// LockedPackage is one resolved package.
+type LockedPackage struct {
+	Dependencies map[string]string `json:"dependencies,omitempty"`
+	Version      string            `json:"version"`
+}
+
+// ParseLock reads legion.lock's content and checks every name, version and
+// range in it.
+func ParseLock(b []byte) (*Lock, error) {
+	var l Lock
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if l.LockfileVersion != lockfileVersion {
+		return nil, fmt.Errorf("lockfileVersion %d is not %d", l.LockfileVersion, lockfileVersion)
+	}
+	for _, name := range slices.Sorted(maps.Keys(l.Packages)) {
+		p := l.Packages[name]
+		if err := checkPackageName(name); err != nil {
+			return nil, err
+		}
+		if _, err := semrange.ParseVersion(p.Version); err != nil {
+			return nil, fmt.Errorf("%s: version %q: %w", name, p.Version, err)
+		}
+		for dep, r := range p.Dependencies {
+			if err := checkPackageName(dep); err != nil {
+				return nil, fmt.Errorf("%s: dependency: %w", name, err)
+			}
+			if _, err := semrange.Parse(r); err != nil {
+				return nil, fmt.Errorf("%s: dependency %s: invalid range %q", name, dep, r)
+			}
+		}
+	}
+	if l.Packages == nil {
+		l.Packages = map[string]LockedPackage{}
+	}
+	return &l, nil
+}
+
+// Marshal renders the lock: sorted keys, two-space indent, final newline.
+func (l *Lock) Marshal() []byte {
+	out := Lock{LockfileVersion: lockfileVersion, Packages: l.Packages}
+	if out.Packages == nil {
+		out.Packages = map[string]LockedPackage{}
+	}
+	b, err := marshalIndent(out)
+	if err != nil {
+		panic(err) // strings and maps of strings always encode
+	}
+	return b
+}
+
+// version returns the locked version of name, parsed, or nil.
+func (l *Lock) version(name string) *semver.Version {
+	if l == nil {
+		return nil
+	}
+	p, ok := l.Packages[name]
+	if !ok {
+		return nil
+	}
+	v, err := semrange.ParseVersion(p.Version)
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// readLock reads dir/legion.lock; a missing lock is (nil, nil, nil).
+func readLock(dir string) (*Lock, []byte, error) {
+	b, err := readFileIfExists(filepath.Join(dir, lockFile))
+	if err != nil || b == nil {
+		return nil, nil, err
+	}
+	l, err := ParseLock(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w (delete it to resolve again)", lockFile, err)
+	}
+	return l, b, nil
+}
+
+// prune returns the part of the lock that deps (the manifest's) reach,
+// following locked dependencies; names the lock does not have are skipped.
+func (l *Lock) prune(deps map[string]string) *Lock {
+	out := &Lock{LockfileVersion: lockfileVersion, Packages: map[string]LockedPackage{}}
+	if l == nil {
+		return out
+	}
+	queue := slices.Sorted(maps.Keys(deps))
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if _, done := out.Packages[name]; done {
+			continue
+		}
+		p, ok := l.Packages[name]
+		if !ok {
+			continue
+		}
+		out.Packages[name] = p
+		queue = append(queue, slices.Sorted(maps.Keys(p.Dependencies))...)
+	}
+	return out
+}

@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+// projectChange is what an install or remove did to legion_modules.
+type projectChange struct {
+	Added    []pkgVersion `json:"added"`
+	Updated  []pkgUpdate  `json:"updated"`
+	Removed  []pkgVersion `json:"removed"`
+	Packages int          `json:"packages"` // installed after the change
+	Changed  bool         `json:"changed"`  // whether any file was written
+}
+
+type pkgVersion struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type pkgUpdate struct {
+	Name string `json:"name"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// applyPlan is the state a command wants the project in.
+type applyPlan struct {
+	dir          string
+	oldManifest  []byte    // legion.json as read
+	newManifest  *Manifest // nil: legion.json stays as it is
+	oldLock      []byte    // legion.lock as read; nil when there was none
+	lock         *Lock
+	res          *Resolution // metadata fetched while resolving (may be nil)
+	fetch        fetchFunc   // for packages to install that res lacks
+	concurrency  int
+	progressLine *progress
+}
+
+// apply brings legion.json, legion.lock and legion_modules to the plan, all
+// or nothing: every download happens into a staging directory first; only
+// when all succeeded are the files renamed into place. When the project is
+// already in that state, nothing is written at all.
+func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
+	before, err := installedSet(p.dir)
+	if err != nil {
+		return nil, err
+	}
+	change := diffInstalled(before, p.lock)
+
+	var manifestBytes []byte
+	if p.newManifest != nil {
+		manifestBytes = p.newManifest.Marshal()
+		if bytes.Equal(manifestBytes, p.oldManifest) {
+			manifestBytes = nil
+		}
+	}
+	lockBytes := p.lock.Marshal()
+	if bytes.Equal(lockBytes, p.oldLock) {
+		lockBytes = nil
+	}
+	modsOK, err := modulesMatch(p.dir, p.lock)
+	if err != nil {
+		return nil, err
+	}
+	if manifestBytes == nil && lockBytes == nil && modsOK {
+		return change, nil
+	}
+	change.Changed = true
+
+	var swap *modulesSwap
+	if !modsOK {
+		swap = &modulesSwap{projectDir: p.dir}
+		if len(p.lock.Packages) > 0 {
+			var onFetch func(done, total int)
+			if p.progressLine != nil {
+				onFetch = func(done, total int) {
+					if total > 1 {
+						p.progressLine.update("legion: fetching packages %d/%d", done, total)
+					}
+				}
+			}
+			staging, err := stageModules(ctx, p.dir, p.lock, p.res, p.fetch, p.concurrency, onFetch)
+			if p.progressLine != nil {
+				p.progressLine.done()
+			}
+			if err != nil {
+				return nil, err
+			}
+			swap.staging = staging
+		}
+	}
+
+	// Everything that needed the network is done; prepare the files.
+	var pending []*pendingFile
+	abort := func() {
+		for _, f := range pending {
+			f.abort()
+		}
+		if swap != nil {
+			swap.rollback()
+		}
+	}
+	type write struct {
+		path     string
+		data     []byte
+		original []byte // to restore on a later failure; nil: remove
+	}
+	var writes []write
+	if lockBytes != nil {
+		writes = append(writes, write{filepath.Join(p.dir, lockFile), lockBytes, p.oldLock})
+	}
+	if manifestBytes != nil {
+		writes = append(writes, write{filepath.Join(p.dir, manifestFile), manifestBytes, p.oldManifest})
+	}
+	for _, w := range writes {
+		f, err := prepareFile(w.path, w.data, 0o644)
+		if err != nil {
+			abort()
+			return nil, err
+		}
+		pending = append(pending, f)
+	}
+
+	// Commit: swap legion_modules, then rename each file. A failure undoes
+	// what was already done.
+	if swap != nil {
+		if err := swap.commit(); err != nil {
+			abort()
+			return nil, fmt.Errorf("replacing %s: %w", modulesDir, err)
+		}
+	}
+	for i, f := range pending {
+		if err := f.commit(); err != nil {
+			for _, g := range pending[i+1:] {
+				g.abort()
+			}
+			for _, w := range writes[:i] {
+				restoreFile(w.path, w.original)
+			}
+			if swap != nil {
+				swap.rollback()
+			}
+			return nil, err
+		}
+	}
+	if swap != nil {
+		swap.finish()
+	}
+	return change, nil
+}
+
+// restoreFile puts back a file's original content after a failed commit.
+func restoreFile(path string, original []byte) {
+	if original == nil {
+		os.Remove(path)
+		return
+	}
+	_ = writeFileAtomic(path, original, 0o644)
+}
+
+// installedSet is name → version of what legion_modules holds now.
+func installedSet(dir string) (map[string]string, error) {
+	names, err := moduleEntries(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, n := range names {
+		if v := installedVersion(dir, n); v != "" {
+			out[n] = v
+		}
+	}
+	return out, nil
+}
+
+func diffInstalled(before map[string]string, after *Lock) *projectChange {
+	c := &projectChange{Added: []pkgVersion{}, Updated: []pkgUpdate{}, Removed: []pkgVersion{}, Packages: len(after.Packages)}
+	for _, name := range slices.Sorted(maps.Keys(after.Packages)) {
+		v := after.Packages[name].Version
+		old, ok := before[name]
+		switch {
+		case !ok:
+			c.Added = append(c.Added, pkgVersion{name, v})
+		case old != v:
+			c.Updated = append(c.Updated, pkgUpdate{name, old, v})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(before)) {
+		if _, ok := after.Packages[name]; !ok {
+			c.Removed = append(c.Removed, pkgVersion{name, before[name]})
+		}
+	}
+	return c
+}
+
+// print shows the change to a person.
+func (c *projectChange) print(w io.Writer) {
+	for _, p := range c.Added {
+		fmt.Fprintf(w, "+ %s@%s\n", p.Name, p.Version)
+	}
+	for _, p := range c.Updated {
+		fmt.Fprintf(w, "~ %s %s → %s\n", p.Name, p.From, p.To)
+	}
+	for _, p := range c.Removed {
+		fmt.Fprintf(w, "- %s@%s\n", p.Name, p.Version)
+	}
+	if len(c.Added)+len(c.Updated)+len(c.Removed) == 0 {
+		fmt.Fprintf(w, "up to date, %s installed\n", plural(c.Packages, "package"))
+		return
+	}
+	fmt.Fprintf(w, "%s installed (%d added, %d updated, %d removed)\n",
+		plural(c.Packages, "package"), len(c.Added), len(c.Updated), len(c.Removed))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// errNotDependency is removing what legion.json does not list.
+var errNotDependency = errors.New("not a dependency")
+
+// versionOf parses a locked version, for display.
+func versionOf(s string) *semver.Version {
+	v, _ := semver.StrictNewVersion(s)
+	return v
+}

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+)
+
+var removeCmd = &command{
+	name:    "remove",
+	args:    "<pkg> ...",
+	summary: "remove dependencies, and what only they needed",
+	help: `Removes each package from legion.json's dependencies, then drops from
+legion.lock and legion_modules every package that nothing else needs any
+more. The rest stays at its locked versions; when legion.lock covers what
+remains, the registry is not contacted.`,
+	run: (*app).runRemove,
+}
+
+func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
+	fs.withRegistry().withJSON()
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("pkg remove needs at least one package name")
+	}
+	m, mb, err := readManifest(a.env.Dir)
+	if err != nil {
+		return wrap(err, "remove")
+	}
+	newManifest := m.clone()
+	for _, name := range pos {
+		if _, ok := newManifest.Dependencies[name]; !ok {
+			return wrap(fmt.Errorf("%s: %w in %s", name, errNotDependency, manifestFile), "remove")
+		}
+		delete(newManifest.Dependencies, name)
+	}
+	if err := newManifest.checkDependencies(); err != nil {
+		return wrap(err, "remove: %s", manifestFile)
+	}
+	lock, lb, err := readLock(a.env.Dir)
+	if err != nil {
+		return wrap(err, "remove")
+	}
+	c, _, err := a.client(fs.registry, false)
+	if err != nil {
+		return wrap(err, "remove")
+	}
+	src := registrySource{c}
+	// The solver keeps every locked version that still fits, so with a
+	// complete lock this is the lock pruned to what remains, offline.
+	solver := &Solver{Root: m.Name, Source: src, Lock: lock, Concurrency: 8}
+	res, err := solver.Solve(ctx, newManifest.Dependencies)
+	if err != nil {
+		return wrap(err, "remove")
+	}
+	change, err := apply(ctx, applyPlan{
+		dir:          a.env.Dir,
+		oldManifest:  mb,
+		newManifest:  newManifest,
+		oldLock:      lb,
+		lock:         res.Lock(),
+		res:          res,
+		fetch:        src.Fetch,
+		concurrency:  8,
+		progressLine: newProgress(a.stderr),
+	})
+	if err != nil {
+		return wrap(err, "remove")
+	}
+	if fs.json {
+		return writeJSON(a.stdout, change)
+	}
+	change.print(a.stdout)
+	return nil
+}
