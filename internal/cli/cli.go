@@ -165,7 +165,6 @@ func (a *app) main(ctx context.Context, args []string) error {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		a.printMainHelp(a.stderr)
 		return usagef("no command given")
 	}
 	switch rest[0] {
@@ -183,7 +182,6 @@ func (a *app) main(ctx context.Context, args []string) error {
 		return usagef("unknown command %q", rest[0])
 	}
 	if len(rest) == 0 {
-		a.printMainHelp(a.stderr)
 		return usagef("no pkg command given")
 	}
 	if rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help" {
@@ -272,13 +270,23 @@ func (a *app) parse(fs *flagSet, args []string) ([]string, error) {
 
 func (a *app) printCommandHelp(w io.Writer, fs *flagSet) {
 	c := fs.cmd
-	fmt.Fprintf(w, "Usage: legion pkg %s %s\n\n%s\n", c.name, c.args, strings.TrimSpace(c.help))
-	var flags strings.Builder
-	fs.SetOutput(&flags)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
-	if flags.Len() > 0 {
-		fmt.Fprintf(w, "\nFlags:\n%s", strings.ReplaceAll(flags.String(), "  -", "  --"))
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", strings.TrimSpace("legion pkg "+c.name+" "+c.args), strings.TrimSpace(c.help))
+	var b strings.Builder
+	t := newTable(&b)
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		name := "  --" + f.Name
+		if typ != "" {
+			name += " " + typ
+		}
+		if f.DefValue != "" && f.DefValue != "false" {
+			usage += " (default " + f.DefValue + ")"
+		}
+		t.row(name, usage)
+	})
+	t.flush()
+	if b.Len() > 0 {
+		fmt.Fprintf(w, "\nFlags:\n%s", b.String())
 	}
 }
 

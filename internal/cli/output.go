@@ -38,10 +38,16 @@ func newTable(w io.Writer, header ...string) *table {
 // a description from the registry cannot break the layout.
 func (t *table) row(cells ...string) {
 	for i, c := range cells {
-		cells[i] = strings.Join(strings.Fields(c), " ")
+		cells[i] = cellReplacer.Replace(c)
+	}
+	// Empty cells at the end would only be padded into trailing spaces.
+	for len(cells) > 1 && cells[len(cells)-1] == "" {
+		cells = cells[:len(cells)-1]
 	}
 	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
 }
+
+var cellReplacer = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ", "\v", " ", "\f", " ")
 
 func (t *table) flush() error { return t.tw.Flush() }
 
