@@ -329,7 +329,8 @@ func (a *app) clientFor(registry, token, tokenSource string) (*legion.Client, er
 	}
 	c, err := legion.NewClient(opts...)
 	if err != nil {
-		if token != "" && errors.Is(err, legion.ErrInvalidArgument) && strings.Contains(err.Error(), "token") {
+		var ae *legion.ArgumentError
+		if token != "" && errors.As(err, &ae) && ae.Arg == "token" {
 			if tokenSource == "" {
 				tokenSource = "the token"
 			}
@@ -338,6 +339,18 @@ func (a *app) clientFor(registry, token, tokenSource string) (*legion.Client, er
 		return nil, err
 	}
 	return c, nil
+}
+
+// reloginHint advises logging in again when the registry refused the token
+// (401); the token's source decides the advice.
+func reloginHint(err error, s *session) error {
+	if !errors.Is(err, legion.ErrUnauthorized) || errors.Is(err, legion.ErrNoToken) {
+		return err
+	}
+	if s != nil && s.tokenSource == "LEGION_TOKEN" {
+		return withHint(err, "check LEGION_TOKEN")
+	}
+	return withHint(err, "log in again with 'legion pkg login'")
 }
 
 // errMalformedToken is an authentication failure (exit 3): the token could

@@ -69,7 +69,7 @@ func (a *app) runPublish(ctx context.Context, fs *flagSet, args []string) error 
 		if errors.Is(err, legion.ErrConflict) {
 			return wrap(withHint(err, "bump \"version\" in "+manifestFile), "publish %s@%s", m.Name, m.Version)
 		}
-		return wrap(err, "publish %s@%s", m.Name, m.Version)
+		return wrap(reloginHint(err, s), "publish %s@%s", m.Name, m.Version)
 	}
 	if fs.json {
 		return writeJSON(a.stdout, pv)

@@ -31,7 +31,7 @@ func (a *app) runWhoami(ctx context.Context, fs *flagSet, args []string) error {
 	}
 	u, err := c.Me(ctx)
 	if err != nil {
-		return wrap(err, "whoami")
+		return wrap(reloginHint(err, s), "whoami")
 	}
 	if fs.json {
 		return writeJSON(a.stdout, struct {
