@@ -131,9 +131,8 @@ func stageModules(ctx context.Context, projectDir string, l *Lock, res *Resoluti
 		if onFetch != nil {
 			doneMu.Lock()
 			done++
-			n := done
+			onFetch(done, len(toFetch))
 			doneMu.Unlock()
-			onFetch(n, len(toFetch))
 		}
 		return nil
 	})

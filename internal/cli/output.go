@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,11 +24,17 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
-// table writes aligned columns; call Flush when done.
-type table struct{ tw *tabwriter.Writer }
+// table writes aligned columns; call flush when done. Lines end without
+// the padding that empty last cells would leave.
+type table struct {
+	w   io.Writer
+	buf bytes.Buffer
+	tw  *tabwriter.Writer
+}
 
 func newTable(w io.Writer, header ...string) *table {
-	t := &table{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
+	t := &table{w: w}
+	t.tw = tabwriter.NewWriter(&t.buf, 0, 0, 2, ' ', 0)
 	if len(header) > 0 {
 		t.row(header...)
 	}
@@ -40,16 +47,27 @@ func (t *table) row(cells ...string) {
 	for i, c := range cells {
 		cells[i] = cellReplacer.Replace(c)
 	}
-	// Empty cells at the end would only be padded into trailing spaces.
-	for len(cells) > 1 && cells[len(cells)-1] == "" {
-		cells = cells[:len(cells)-1]
-	}
 	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
 }
 
 var cellReplacer = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ", "\v", " ", "\f", " ")
 
-func (t *table) flush() error { return t.tw.Flush() }
+func (t *table) flush() error {
+	if err := t.tw.Flush(); err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	for _, line := range strings.SplitAfter(t.buf.String(), "\n") {
+		nl := strings.HasSuffix(line, "\n")
+		out.WriteString(strings.TrimRight(line, " \n"))
+		if nl {
+			out.WriteByte('\n')
+		}
+	}
+	t.buf.Reset()
+	_, err := t.w.Write(out.Bytes())
+	return err
+}
 
 // truncate shortens s to n runes, ending in "…" when cut.
 func truncate(s string, n int) string {

@@ -87,7 +87,7 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 			if p.progressLine != nil {
 				onFetch = func(done, total int) {
 					if total > 1 {
-						p.progressLine.update("legion: fetching packages %d/%d", done, total)
+						p.progressLine.update("legion: installing %d/%d", done, total)
 					}
 				}
 			}

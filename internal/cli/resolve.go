@@ -351,9 +351,8 @@ func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) 
 		if err == nil && st.OnRequest != nil {
 			mu.Lock()
 			st.requests++
-			n := st.requests
+			st.OnRequest(st.requests)
 			mu.Unlock()
-			st.OnRequest(n)
 		}
 		return err
 	})
