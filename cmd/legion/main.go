@@ -14,6 +14,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	go func() {
+		<-ctx.Done()
+		stop() // a second interrupt ends the process at once
+	}()
 	env, err := cli.OSEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "legion:", err)

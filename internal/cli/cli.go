@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	legion "github.com/legion-registry/legion-go"
 )
@@ -47,6 +48,9 @@ func OSEnv() (Env, error) {
 		Dir:       dir,
 	}, nil
 }
+
+// requestTimeout bounds each HTTP attempt (retries get their own).
+const requestTimeout = 60 * time.Second
 
 // app is one invocation.
 type app struct {
@@ -324,9 +328,13 @@ func (a *app) clientFor(registry, token, tokenSource string) (*legion.Client, er
 	if token != "" {
 		opts = append(opts, legion.WithToken(token))
 	}
-	if a.env.HTTPClient != nil {
-		opts = append(opts, legion.WithHTTPClient(a.env.HTTPClient))
+	hc := a.env.HTTPClient
+	if hc == nil {
+		// A registry that stops answering should not hang a terminal or a
+		// CI job forever; each attempt gets this long.
+		hc = &http.Client{Timeout: requestTimeout}
 	}
+	opts = append(opts, legion.WithHTTPClient(hc))
 	c, err := legion.NewClient(opts...)
 	if err != nil {
 		var ae *legion.ArgumentError

@@ -543,3 +543,44 @@ func checkCredentialsFile(t *testing.T, path, registry, wantToken string) {
 		t.Errorf("credentials directory holds %d entries (temporary files left?)", len(ents))
 	}
 }
+
+func TestRemoveKeepsWhatOthersNeed(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	p.ok("pkg", "init")
+	p.ok("pkg", "install", "legion-core@^1.0.0", "legion-json")
+	// A stray dot file in legion_modules is not a package: still a no-op.
+	p.write("legion_modules/.DS_Store", "junk")
+	before := snapshot(t, p.dir)
+	if r := p.ok("pkg", "install"); !strings.HasPrefix(r.stdout, "up to date") {
+		t.Errorf("install with a dot file: %q", r.stdout)
+	}
+	sameSnapshot(t, before, snapshot(t, p.dir), "install with a dot file")
+
+	lockBefore := p.read("legion.lock")
+	r := p.ok("pkg", "remove", "legion-core")
+	if !strings.Contains(r.stdout, "note: legion-core@1.4.0 stays installed: other dependencies need it") {
+		t.Errorf("remove printed:\n%s", r.stdout)
+	}
+	if p.read("legion.lock") != lockBefore {
+		t.Error("the lock changed though the same packages are installed")
+	}
+	m, _, _ := readManifest(p.dir)
+	if _, ok := m.Dependencies["legion-core"]; ok || m.Dependencies["legion-json"] != "^1.0.0" {
+		t.Errorf("dependencies = %v", m.Dependencies)
+	}
+	if installedVersion(p.dir, "legion-core") != "1.4.0" {
+		t.Error("legion-core was uninstalled")
+	}
+	p.fails(ExitUsage, "pkg", "remove")
+
+	// list reports what is missing, and exits 1.
+	if err := os.RemoveAll(filepath.Join(p.dir, "legion_modules", "legion-json")); err != nil {
+		t.Fatal(err)
+	}
+	r = p.fails(ExitError, "pkg", "list")
+	if !strings.Contains(r.stdout, "missing from legion_modules") || !strings.Contains(r.stderr, "myapp → legion-json: missing from legion_modules") {
+		t.Errorf("list with a missing module: %v", r)
+	}
+}

@@ -67,7 +67,8 @@ var errBadCredentials = errors.New("not valid JSON")
 func (a *app) loadCredentials() (*Credentials, error) {
 	path, err := a.credentialsPath()
 	if err != nil {
-		return nil, err
+		// No config directory (no $HOME): nothing can have been stored.
+		return &Credentials{}, nil
 	}
 	b, err := readFileIfExists(path)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 
@@ -88,6 +90,9 @@ func (a *app) runLogin(ctx context.Context, fs *flagSet, args []string) error {
 		if name == "" {
 			return usagef("pkg login: the username is empty")
 		}
+		if u, err := url.Parse(s.registry); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			fmt.Fprintf(a.stderr, "legion: warning: %s is plain http; the password will be sent unencrypted\n", u.Host)
+		}
 		fmt.Fprint(a.stderr, "Password: ")
 		pw, err := a.readPassword(ctx, in)
 		if err != nil {
@@ -124,6 +129,14 @@ func (a *app) runLogin(ctx context.Context, fs *flagSet, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "Logged in as %s on %s\n", user.Username, s.registry)
 	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // readLine reads one line without its line ending; a last line without a

@@ -56,7 +56,11 @@ func moduleEntries(projectDir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		names = append(names, e.Name())
+		// No package name starts with a dot; .DS_Store and the like are
+		// not packages, and do not make the directory stale.
+		if !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
 	}
 	return names, nil
 }

@@ -73,5 +73,10 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 		return writeJSON(a.stdout, change)
 	}
 	change.print(a.stdout)
+	for _, name := range pos {
+		if p, still := res.Packages[name]; still {
+			fmt.Fprintf(a.stdout, "note: %s@%s stays installed: other dependencies need it\n", name, p.Version)
+		}
+	}
 	return nil
 }
