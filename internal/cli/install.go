@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"maps"
-	"slices"
 	"strings"
 
 	legion "github.com/legion-registry/legion-go"
@@ -164,9 +163,4 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 	}
 	change.print(a.stdout)
 	return nil
-}
-
-// directNames lists legion.json's dependencies, sorted.
-func directNames(m *Manifest) []string {
-	return slices.Sorted(maps.Keys(m.Dependencies))
 }
