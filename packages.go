@@ -38,7 +38,10 @@ type PackageVersion struct {
 	License      string            `json:"license,omitempty"`
 	Keywords     []string          `json:"keywords,omitempty"`
 	Readme       string            `json:"readme,omitempty"`
-	Dependencies map[string]string `json:"dependencies,omitempty"`
+	// Dependencies maps names to npm-style ranges. It is non-nil (perhaps
+	// empty) whenever the registry sent the field, and nil when it did not,
+	// so a caller can tell "no dependencies" from "not included here".
+	Dependencies map[string]string `json:"dependencies"`
 	PublishedAt  time.Time         `json:"publishedAt"`
 }
 
@@ -204,8 +207,10 @@ func (c *Client) ListVersions(ctx context.Context, name string) ([]PackageVersio
 // non-prerelease version.
 const Latest = "latest"
 
-// Download returns the download metadata of one version, or of the latest
-// one when version is "latest".
+// Download returns the download metadata of one version (its readme and
+// dependencies included), or of the latest one when version is "latest".
+// Unlike GetPackage it does not count as a download (Part 2 of the
+// reference: only GET /packages/:name does).
 //
 // GET /packages/{name}/{version}/download
 func (c *Client) Download(ctx context.Context, name, version string) (*PackageVersion, error) {

@@ -304,3 +304,19 @@ func TestUnpublish(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// "No dependencies" (an empty object) and "not sent" stay distinguishable.
+func TestDependenciesSentOrNot(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	srv.handle("/packages/p/versions", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"success":true,"versions":[{"version":"1.0.0","dependencies":{}},{"version":"1.1.0"},{"version":"1.2.0","dependencies":null}]}`)
+	})
+	vs, err := c.ListVersions(context.Background(), "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs[0].Dependencies == nil || len(vs[0].Dependencies) != 0 || vs[1].Dependencies != nil || vs[2].Dependencies != nil {
+		t.Errorf("dependencies = %#v, %#v, %#v; want empty, nil, nil", vs[0].Dependencies, vs[1].Dependencies, vs[2].Dependencies)
+	}
+}
