@@ -52,7 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.stateFile, "state", "", "state `file`: loaded at start when it exists, written at start and atomically\non shutdown (hashes only: no clear-text token or password)")
 	rate := fs.String("rate-limit", "", "allow `N/WINDOW` requests per key, e.g. 60/1m; beyond that 429 with Retry-After")
 	by := fs.String("rate-limit-by", "token", "what the rate limit counts by: `token` (requests without one count by address) or address")
-	fs.Func("fault", "inject a fault: 'METHOD PATH STATUS[:TIMES]', e.g. 'POST /packages/publish 503:2';\nMETHOD * matches any method, PATH is a glob below /api/v1 (repeatable)", func(s string) error {
+	fs.Func("fault", "inject a fault (repeatable): `'METHOD PATH STATUS[:TIMES]'`, e.g. 'POST /packages/publish 503:2';\nMETHOD * is any method, PATH a glob below /api/v1, TIMES how many requests it answers\n(default: all)", func(s string) error {
 		f, err := parseFault(s)
 		if err == nil {
 			cfg.faults = append(cfg.faults, f)
