@@ -44,13 +44,18 @@ type RecordedRequest struct {
 	Status int
 }
 
-// Requests returns a copy of the requests answered so far, in the order
-// their answers were completed.
+// maxRecorded is how many requests the record keeps: the most recent ones,
+// so that a long-running registry does not grow without bound.
+const maxRecorded = 10000
+
+// Requests returns a copy of the requests answered so far (the most recent
+// 10,000), in the order their answers were completed.
 func (r *Registry) Requests() []RecordedRequest {
 	r.recMu.Lock()
 	defer r.recMu.Unlock()
-	out := make([]RecordedRequest, len(r.reqs))
-	for i, q := range r.reqs {
+	src := r.reqs[max(0, len(r.reqs)-maxRecorded):]
+	out := make([]RecordedRequest, len(src))
+	for i, q := range src {
 		q.Body = slices.Clone(q.Body)
 		out[i] = q
 	}
@@ -68,6 +73,9 @@ func (r *Registry) record(q RecordedRequest) {
 	r.recMu.Lock()
 	defer r.recMu.Unlock()
 	r.reqs = append(r.reqs, q)
+	if len(r.reqs) >= 2*maxRecorded {
+		r.reqs = slices.Clone(r.reqs[len(r.reqs)-maxRecorded:])
+	}
 }
 
 // reqCtx is one request on its way through the handler.
@@ -120,7 +128,7 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		rec.Status = sw.status
 		r.record(rec)
 	}()
-	sw.Header().Set("X-Request-Id", fmt.Sprintf("lgt-%08d", r.reqSeq.Add(1)))
+	sw.Header().Set("X-Request-Id", "lgt-"+strconv.FormatUint(r.reqSeq.Add(1), 10))
 
 	esc := req.URL.EscapedPath()
 	rel, under := strings.CutPrefix(esc, BasePath)

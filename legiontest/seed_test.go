@@ -200,7 +200,9 @@ func TestAddHelpers(t *testing.T) {
 		func() error { _, err := srv.AddToken("alice", "x"); return err },
 		func() error { _, err := srv.AddToken("alice", "x", "root"); return err },
 		func() error { return srv.SetDownloads("nothing", 1) },
-		func() error { return srv.AddAdvisory(legiontest.SeedAdvisory{Package: "nothing", Affected: "*", Severity: "low", Title: "x"}) },
+		func() error {
+			return srv.AddAdvisory(legiontest.SeedAdvisory{Package: "nothing", Affected: "*", Severity: "low", Title: "x"})
+		},
 	} {
 		if bad() == nil {
 			t.Errorf("invalid call accepted")
