@@ -16,9 +16,10 @@ import (
 
 func TestAuth(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	anon, rec := client(t, "")
-	user := "lgc-" + e.run + "-auth"
+	user := name("auth")
 	password := legion.Secret("pw-" + randomString(12))
 
 	s, err := anon.Signup(ctx, legion.SignupRequest{Username: user, Email: user + "@example.com", Password: password})
@@ -92,6 +93,7 @@ func revokeAll(t *testing.T, c *legion.Client) {
 
 func TestTokens(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	c, rec := owner(t)
 	label := "lgc " + e.run + " read-only"
@@ -171,6 +173,7 @@ func TestTokens(t *testing.T) {
 
 func TestPublish(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	c, rec := owner(t)
 	pkg := name("pub")
@@ -227,6 +230,7 @@ func TestPublish(t *testing.T) {
 
 func TestList(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	c, rec := owner(t)
 	tag := "lst" + randomString(4)
@@ -310,6 +314,7 @@ func TestList(t *testing.T) {
 
 func TestGetPackageCountsDownloads(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	c, rec := owner(t)
 	pkg := name("get")
@@ -353,6 +358,7 @@ func TestGetPackageCountsDownloads(t *testing.T) {
 
 func TestVersionsAndDownload(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	c, rec := owner(t)
 	pkg := name("ver")
@@ -401,9 +407,10 @@ func TestVersionsAndDownload(t *testing.T) {
 
 func TestSearch(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	c, rec := owner(t)
-	word := "lgc" + e.run + "srch" // one word, in these packages only
+	word := strings.ReplaceAll(name("srch"), "-", "") // one word, in these packages only
 	exact := name("srch")
 	publish(t, c, rec, legion.PublishRequest{Name: exact, Version: "1.0.0", Description: "an exact name match", Keywords: []string{word}})
 	publish(t, c, rec, legion.PublishRequest{Name: name("srch-more"), Version: "1.0.0", Description: "mentions " + word})
@@ -452,6 +459,7 @@ func resultNames(r *legion.SearchResult) []string {
 
 func TestUsers(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	anon, rec := client(t, "")
 	o, orec := other(t)
@@ -476,7 +484,7 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("user packages: %v, want %s", names, mine)
 	}
 
-	missing := "lgc-" + e.run + "-nobody"
+	missing := name("nobody")
 	_, err = anon.GetUser(ctx, missing)
 	status(t, "get an unknown user", err, 404, legion.ErrNotFound)
 	_, err = anon.ListUserPackages(ctx, missing)
@@ -487,6 +495,7 @@ func TestUsers(t *testing.T) {
 
 func TestStats(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	c, rec := owner(t)
 	publish(t, c, rec, legion.PublishRequest{Name: name("stats"), Version: "1.0.0"})
@@ -507,6 +516,7 @@ func TestStats(t *testing.T) {
 
 func TestAudit(t *testing.T) {
 	t.Parallel()
+	name := namer()
 	ctx := ctxFor(t)
 	c, rec := owner(t)
 	pkg := name("aud")
@@ -524,7 +534,7 @@ func TestAudit(t *testing.T) {
 	t.Run("finds an advisory", func(t *testing.T) {
 		fakeOnly(t, "seeding an advisory")
 		err := e.fake.AddAdvisory(legiontest.SeedAdvisory{
-			ID: "LGC-" + strings.ToUpper(e.run), Package: pkg, Affected: "<1.0.1",
+			ID: strings.ToUpper(name("adv")), Package: pkg, Affected: "<1.0.1",
 			Severity: legion.SeverityHigh, Title: "conformance advisory",
 		})
 		if err != nil {

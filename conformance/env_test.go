@@ -23,6 +23,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,8 +141,15 @@ func fakeOnly(t *testing.T, why string) {
 	}
 }
 
-// name returns a package name unique to this run.
-func name(tag string) string { return "lgc-" + e.run + "-" + tag }
+var testSeq atomic.Int64
+
+// namer returns a function naming packages and users for one test: unique
+// to this run and to this execution of the test (go test -count=N runs a
+// test N times in one process), under the run's prefix "lgc-<run>".
+func namer() func(tag string) string {
+	prefix := fmt.Sprintf("lgc-%s%d-", e.run, testSeq.Add(1))
+	return func(tag string) string { return prefix + tag }
+}
 
 func randomString(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -264,13 +272,16 @@ func publish(t *testing.T, c *legion.Client, rec *recorder, req legion.PublishRe
 	return pv
 }
 
-var cleaned sync.Map // package name → true once a cleanup is registered
+// cleaned holds (test, package) pairs whose cleanup is registered.
+var cleaned sync.Map
 
 func cleanupPackage(t *testing.T, c *legion.Client, pkg string) {
-	if _, dup := cleaned.LoadOrStore(t.Name()+"\x00"+pkg, true); dup {
+	key := fmt.Sprintf("%p\x00%s", t, pkg)
+	if _, dup := cleaned.LoadOrStore(key, true); dup {
 		return
 	}
 	t.Cleanup(func() {
+		defer cleaned.Delete(key)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := c.Unpublish(ctx, pkg); err != nil && !errors.Is(err, legion.ErrNotFound) {
