@@ -28,6 +28,7 @@
 //     the highest prerelease when there is no release.
 //   - Versions that differ only in build metadata are the same version.
 //   - Unpublishing removes every version; the name is then free again.
+//     Advisories belong to the name and stay.
 //   - "publish" and "unpublish" are reserved package names (they are
 //     routes); GET /packages/publish is 405.
 //   - Lookups of a name that cannot exist answer 404, not 400.

@@ -70,8 +70,32 @@ type packagesBody struct {
 }
 
 type packageBody struct {
-	Success bool           `json:"success"`
-	Package legion.Package `json:"package"`
+	Success bool        `json:"success"`
+	Package fullPackage `json:"package"`
+}
+
+// fullPackage is a legion.Package whose versions list holds only each
+// version and its date: the outer Versions field hides the embedded one
+// from encoding/json, so that the entries do not carry the
+// "dependencies": null that legion.PackageVersion would (its Dependencies
+// is not omitempty: nil there means "not sent").
+type fullPackage struct {
+	legion.Package
+	Versions []versionStamp `json:"versions"`
+}
+
+type versionStamp struct {
+	Version     *semver.Version `json:"version"`
+	PublishedAt time.Time       `json:"publishedAt"`
+}
+
+func (p *pkgRec) wire() fullPackage {
+	out := fullPackage{Package: p.full(), Versions: make([]versionStamp, len(p.versions))}
+	out.Package.Versions = nil
+	for i, v := range p.versions {
+		out.Versions[i] = versionStamp{Version: v.v, PublishedAt: v.publishedAt}
+	}
+	return out
 }
 
 type versionsBody struct {
@@ -441,7 +465,7 @@ func (r *Registry) getPackage(c *reqCtx) (int, any) {
 		return c.fail(http.StatusNotFound, fmt.Sprintf("package %q not found", clip(c.segs[1])))
 	}
 	p.downloads++
-	return http.StatusOK, packageBody{true, p.full()}
+	return http.StatusOK, packageBody{true, p.wire()}
 }
 
 func (r *Registry) listVersions(c *reqCtx) (int, any) {

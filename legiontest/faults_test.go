@@ -280,6 +280,9 @@ func TestRateLimitRetryAfterFromClock(t *testing.T) {
 		do(t, srv, "GET", "/stats", "").want(t, 200, "")
 	}
 	do(t, srv, "GET", "/stats", "").want(t, 429, "rate limit")
+	// So are requests with a token that is not valid: junk tokens do not
+	// buy fresh budgets.
+	do(t, srv, "GET", "/stats", "", "Authorization", "Bearer lgn_junk").want(t, 429, "rate limit")
 	// Rate-limited requests are recorded, authenticated or not.
 	rs := srv.Requests()
 	if last := rs[len(rs)-1]; last.Status != 429 || last.Authenticated {

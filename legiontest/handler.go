@@ -304,9 +304,9 @@ func (r *Registry) route(c *reqCtx) (int, any) {
 }
 
 // decode reads the JSON object body into v (whatever the Content-Type).
-func (c *reqCtx) decode(v any, max int64) *failure {
+func (c *reqCtx) decode(v any, limit int64) *failure {
 	if c.tooBig {
-		return &failure{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", max)}
+		return &failure{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", limit)}
 	}
 	if c.readErr {
 		return &failure{http.StatusBadRequest, "could not read the request body"}
@@ -572,6 +572,7 @@ func (r *Registry) SetRateLimit(n int, window time.Duration, by LimitKey) {
 // allow counts the request; when it is over the limit it returns the time
 // until the key's window closes.
 func (r *Registry) allow(req *http.Request, hash string) (time.Duration, bool) {
+	valid := r.tokenValid(hash)
 	r.limMu.Lock()
 	defer r.limMu.Unlock()
 	l := &r.lim
@@ -579,7 +580,7 @@ func (r *Registry) allow(req *http.Request, hash string) (time.Duration, bool) {
 		return 0, true
 	}
 	key := "t:" + hash
-	if l.by == ByAddress || hash == "" {
+	if l.by == ByAddress || !valid {
 		host, _, err := net.SplitHostPort(req.RemoteAddr)
 		if err != nil {
 			host = req.RemoteAddr

@@ -54,8 +54,9 @@ func (c *ManualClock) Set(t time.Time) {
 type LimitKey int
 
 const (
-	// ByToken counts requests per bearer token; a request without a token
-	// is counted by its remote address.
+	// ByToken counts requests per valid bearer token; a request without
+	// one (no token, or one that is not valid) is counted by its remote
+	// address.
 	ByToken LimitKey = iota
 	// ByAddress counts requests per remote address (the host part of
 	// http.Request.RemoteAddr), token or not.

@@ -238,6 +238,15 @@ func TestRawAnswersShapes(t *testing.T) {
 		t.Errorf("published version = %v", v)
 	}
 
+	if string(mustJSON(t, v["dependencies"])) != "{}" {
+		t.Errorf("no dependencies must read {} (none), not absent: %v", v["dependencies"])
+	}
+	r = do(t, srv, "GET", "/packages/lib", "").want(t, 200, "")
+	entries := r.Body["package"].(map[string]any)["versions"].([]any)
+	if len(entries) != 2 || len(entries[0].(map[string]any)) != 2 || entries[1].(map[string]any)["version"] != "1.1.0" {
+		t.Errorf("package versions = %v, want [{version, publishedAt}…]", entries)
+	}
+
 	r = do(t, srv, "POST", "/tokens", `{"name":"ci","scopes":["read","read"]}`, auth...).want(t, 201, "")
 	value, _ := r.Body["token"].(string)
 	if !tokenRe.MatchString(value) || r.Body["id"] != value[28:] || r.Body["prefix"] != value[:8] || r.Body["name"] != "ci" {

@@ -292,7 +292,13 @@ func (p *pkgRec) full() legion.Package {
 }
 
 // version is one version's metadata; readme only when withReadme.
+// Dependencies is never nil: {} on the wire says "none", where the SDK
+// reads a missing field as "not sent".
 func (p *pkgRec) version(v *versionRec, withReadme bool) legion.PackageVersion {
+	deps := v.deps
+	if deps == nil {
+		deps = map[string]string{}
+	}
 	pv := legion.PackageVersion{
 		Name:         p.name,
 		Version:      v.v,
@@ -300,7 +306,7 @@ func (p *pkgRec) version(v *versionRec, withReadme bool) legion.PackageVersion {
 		Author:       p.owner,
 		License:      v.license,
 		Keywords:     v.keywords,
-		Dependencies: v.deps,
+		Dependencies: deps,
 		PublishedAt:  v.publishedAt,
 	}
 	if withReadme {

@@ -79,7 +79,7 @@ func TestSeedFromJSON(t *testing.T) {
 		t.Errorf("Package (-want +got):\n%s", diff)
 	}
 	vs := srv.Versions("legion-http")
-	if len(vs) != 2 || vs[0].Readme != "# legion-http" || vs[1].Readme != "# 1.1" || vs[0].Dependencies != nil {
+	if len(vs) != 2 || vs[0].Readme != "# legion-http" || vs[1].Readme != "# 1.1" || vs[0].Dependencies == nil || len(vs[0].Dependencies) != 0 {
 		t.Errorf("Versions = %+v", vs)
 	}
 	// Unset times come from the clock.
