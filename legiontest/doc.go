@@ -7,8 +7,10 @@
 //	pv, err := c.Publish(ctx, legion.PublishRequest{Name: "legion-mylib", Version: "1.0.0"})
 //
 // A [Registry] is an http.Handler serving the API below /api/v1 with the
-// wire format the SDK decodes (its answers are marshalled from the SDK's own
-// types). A [Server] runs one on a local listener and closes it when the
+// wire format the SDK decodes: answers are marshalled from the SDK's own
+// types (legion.Package, legion.PackageVersion, legion.Token, legion.User,
+// legion.Stats, legion.AuditReport…) wherever those encode the wire form,
+// and every endpoint is tested through the SDK's client. A [Server] runs one on a local listener and closes it when the
 // test ends. Data can be loaded without HTTP ([Registry.Seed],
 // [Registry.AddUser], [Registry.AddPackage]…) and inspected the same way
 // ([Registry.Package], [Registry.Requests]); [Registry.AddFault] injects
@@ -43,7 +45,9 @@
 //   - The listing's q filter is one case-insensitive substring of the name,
 //     description or a keyword.
 //   - GET /packages/:name/versions omits readmes; the download endpoint has
-//     them.
+//     them. Full version metadata (publish, versions, download) always
+//     carries "dependencies", {} when there are none; the versions list
+//     inside GET /packages/:name holds only version and publishedAt.
 //   - Audit answers "problems" only when there are some.
 //   - Tokens minted by signup are named "signup", by login "login", by
 //     AddUser "default". Token names are at most 100 characters.
@@ -51,6 +55,9 @@
 //     fields are ignored; field names match case-insensitively (as
 //     encoding/json does).
 //   - The rate limiter is a fixed window per key that opens with the key's
-//     first request.
+//     first request; rate-limited requests do not count. Faults are tried
+//     before the limiter, so a faulted request does not count either.
+//   - A client that goes away during a fault's latency is recorded with
+//     status 499.
 //   - Every answer carries an X-Request-Id.
 package legiontest

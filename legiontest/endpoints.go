@@ -85,15 +85,15 @@ type fullPackage struct {
 }
 
 type versionStamp struct {
-	Version     *semver.Version `json:"version"`
-	PublishedAt time.Time       `json:"publishedAt"`
+	Version     string    `json:"version"`
+	PublishedAt time.Time `json:"publishedAt"`
 }
 
 func (p *pkgRec) wire() fullPackage {
 	out := fullPackage{Package: p.full(), Versions: make([]versionStamp, len(p.versions))}
 	out.Package.Versions = nil
 	for i, v := range p.versions {
-		out.Versions[i] = versionStamp{Version: v.v, PublishedAt: v.publishedAt}
+		out.Versions[i] = versionStamp{Version: v.v.Original(), PublishedAt: v.publishedAt}
 	}
 	return out
 }

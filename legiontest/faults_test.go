@@ -309,7 +309,7 @@ func TestRequestRecordHasNoSecrets(t *testing.T) {
 	}
 	// Secrets in odd places: a query, a nested field, a differently cased
 	// key, a body that is not JSON.
-	do(t, srv, "GET", "/search?q="+tok, "")
+	do(t, srv, "GET", "/search?q="+tok+"&Password="+pw, "")
 	do(t, srv, "POST", "/auth/login", `{"user":{"PassWord":"`+pw+`"},"note":"`+tok+`"}`)
 	do(t, srv, "POST", "/auth/login", `{"username":"alice","password":"`+pw+`"`)
 
@@ -326,7 +326,7 @@ func TestRequestRecordHasNoSecrets(t *testing.T) {
 	if !strings.Contains(string(rs[0].Body), `"password":"[redacted]"`) || !strings.Contains(string(rs[0].Body), `"username":"alice"`) {
 		t.Errorf("signup body recorded as %s", rs[0].Body)
 	}
-	if rs[0].Authenticated || !rs[2].Authenticated || rs[2].Path != "/auth/me" || rs[3].Query != "q=lgn_[redacted]" {
+	if rs[0].Authenticated || !rs[2].Authenticated || rs[2].Path != "/auth/me" || rs[3].Query != "Password=%5Bredacted%5D&q=lgn_[redacted]" {
 		t.Errorf("records = %+v", rs[:4])
 	}
 	if diff := cmp.Diff([]int{201, 200, 200, 200, 400, 400}, statuses(rs)); diff != "" {

@@ -114,7 +114,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // limiter, then the endpoint.
 func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
-	rec := RecordedRequest{Method: req.Method, Query: redactTokens(req.URL.RawQuery)}
+	rec := RecordedRequest{Method: req.Method, Query: redactQuery(req.URL.RawQuery)}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -622,6 +622,25 @@ func redactTokens(s string) string {
 		return s
 	}
 	return tokenShape.ReplaceAllString(s, "lgn_[redacted]")
+}
+
+// redactQuery redacts token-shaped values and password parameters.
+func redactQuery(raw string) string {
+	if strings.Contains(strings.ToLower(raw), "pass") {
+		if q, err := url.ParseQuery(raw); err == nil {
+			var did bool
+			for k := range q {
+				if strings.EqualFold(k, "password") {
+					q[k] = []string{"[redacted]"}
+					did = true
+				}
+			}
+			if did {
+				raw = q.Encode()
+			}
+		}
+	}
+	return redactTokens(raw)
 }
 
 // redactBody returns a copy of b fit for the request record.

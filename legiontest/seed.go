@@ -30,7 +30,7 @@ type SeedUser struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	// CreatedAt defaults to the registry clock's time.
-	CreatedAt time.Time   `json:"createdAt,omitempty"`
+	CreatedAt time.Time   `json:"createdAt"`
 	Tokens    []SeedToken `json:"tokens,omitempty"`
 }
 
@@ -65,7 +65,7 @@ type SeedVersion struct {
 	Readme       string            `json:"readme,omitempty"`
 	Dependencies map[string]string `json:"dependencies,omitempty"`
 	// PublishedAt defaults to the registry clock's time.
-	PublishedAt time.Time `json:"publishedAt,omitempty"`
+	PublishedAt time.Time `json:"publishedAt"`
 }
 
 // SeedAdvisory is a security advisory against the versions of Package that
