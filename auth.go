@@ -20,7 +20,9 @@ type LoginRequest struct {
 }
 
 // Session is what signup and login return: a token with both scopes, and
-// the account it belongs to.
+// the account it belongs to. Token encodes to JSON as "[redacted]" like any
+// Secret, so this is not a wire type for writing answers: store
+// Token.Reveal() explicitly.
 type Session struct {
 	Token Secret `json:"token"`
 	User  User   `json:"user"`

@@ -19,7 +19,7 @@ type Package struct {
 	License      string            `json:"license,omitempty"`
 	Keywords     []string          `json:"keywords,omitempty"`
 	Readme       string            `json:"readme,omitempty"`
-	Latest       *semver.Version   `json:"latest,omitempty"` // highest non-prerelease version
+	Latest       *semver.Version   `json:"latest,omitempty"` // highest release (highest prerelease if there is none)
 	Versions     []PackageVersion  `json:"versions,omitempty"`
 	Dependencies map[string]string `json:"dependencies,omitempty"` // of the latest version
 	Downloads    int64             `json:"downloads"`
@@ -203,8 +203,9 @@ func (c *Client) ListVersions(ctx context.Context, name string) ([]PackageVersio
 	return vs, nil
 }
 
-// Latest is the version argument of Download that names the highest
-// non-prerelease version.
+// Latest is the version argument of Download (and range of Resolve) that
+// names the highest release, or the highest prerelease when a package has
+// no release.
 const Latest = "latest"
 
 // Download returns the download metadata of one version (its readme and

@@ -9,8 +9,9 @@ import (
 )
 
 // Resolve returns the highest published version of name that satisfies the
-// npm-style range constraint ("^1.2.0", "~1.2", ">=1 <2", "1.x", "*", or
-// "latest" for the highest non-prerelease). Ranges follow node-semver,
+// npm-style range constraint ("^1.2.0", "~1.2", ">=1 <2", "1.x", "*"), or
+// for "latest" the version the registry calls latest: the highest release,
+// or the highest prerelease when there is no release. Ranges follow node-semver,
 // prereleases included: "1.3.0-rc.1" satisfies ">=1.3.0-rc.0" but not "^1.0.0".
 // It reads the versions endpoint, so it never counts a download.
 //
@@ -19,10 +20,11 @@ func (c *Client) Resolve(ctx context.Context, name, constraint string) (*Package
 	if err := validateName(name); err != nil {
 		return nil, err
 	}
+	rng := constraint
 	if constraint == Latest {
-		constraint = "*" // npm's "*" excludes prereleases, as "latest" does
+		rng = "*" // npm's "*" admits every release
 	}
-	r, err := semrange.Parse(constraint)
+	r, err := semrange.Parse(rng)
 	if err != nil {
 		return nil, &ArgumentError{Arg: "constraint", Reason: err.Error()}
 	}
@@ -35,6 +37,9 @@ func (c *Client) Resolve(ctx context.Context, name, constraint string) (*Package
 		vs[i] = versions[i].Version
 	}
 	best := r.Max(vs)
+	if best == nil && constraint == Latest {
+		best = highest(vs) // only prereleases are published
+	}
 	if best == nil {
 		return nil, fmt.Errorf("%w: %s@%s (%d versions published)", ErrNoMatchingVersion, name, constraint, len(versions))
 	}
@@ -49,4 +54,14 @@ func (c *Client) Resolve(ctx context.Context, name, constraint string) (*Package
 		v.Name = name
 	}
 	return &v, nil
+}
+
+func highest(vs []*semver.Version) *semver.Version {
+	var best *semver.Version
+	for _, v := range vs {
+		if v != nil && (best == nil || v.GreaterThan(best)) {
+			best = v
+		}
+	}
+	return best
 }

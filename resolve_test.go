@@ -68,3 +68,20 @@ func TestResolveUnknownPackage(t *testing.T) {
 		t.Errorf("err = %v, want ErrNotFound", err)
 	}
 }
+
+// "latest" of a package with only prereleases is its highest prerelease,
+// as the registry's own latest is.
+func TestResolveLatestOnlyPrereleases(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	srv.handle("/packages/p/versions", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"success":true,"versions":["0.1.0-alpha","0.1.0-beta.2","0.1.0-beta.10"]}`)
+	})
+	got, err := c.Resolve(context.Background(), "p", Latest)
+	if err != nil || got.Version.String() != "0.1.0-beta.10" {
+		t.Errorf("Resolve(latest) = %v, %v; want 0.1.0-beta.10", got, err)
+	}
+	if _, err := c.Resolve(context.Background(), "p", "*"); !errors.Is(err, ErrNoMatchingVersion) {
+		t.Errorf("Resolve(*) err = %v, want ErrNoMatchingVersion", err)
+	}
+}
