@@ -29,7 +29,8 @@
 //     are those of its latest version: the highest release by semver, or
 //     the highest prerelease when there is no release.
 //   - Versions that differ only in build metadata are the same version.
-//   - Unpublishing removes every version; the name is then free again.
+//   - Unpublishing removes every version and the package's advisories; the
+//     name is then free again.
 //     Advisories belong to the name and stay.
 //   - "publish" and "unpublish" are reserved package names (they are
 //     routes); GET /packages/publish is 405.

@@ -454,6 +454,9 @@ func (r *Registry) unpublish(c *reqCtx) (int, any) {
 		return c.fail(http.StatusForbidden, fmt.Sprintf("package %q belongs to another user", body.Name))
 	}
 	delete(r.st.pkgs, body.Name)
+	// Advisories describe the code that is gone; a later owner of the
+	// name must not inherit them.
+	delete(r.st.advisories, body.Name)
 	return http.StatusOK, okBody{Success: true, Message: "Unpublished " + body.Name}
 }
 

@@ -279,7 +279,10 @@ func TestPublishOwnershipAndConflicts(t *testing.T) {
 	// 64 characters with dots and underscores is fine.
 	publish(t, alice, legion.PublishRequest{Name: "a.b_c-" + fmt.Sprintf("%058d", 0), Version: "0.0.1"})
 
-	// Unpublish removes every version and frees the name.
+	// Unpublish removes every version and its advisories, and frees the name.
+	if err := srv.AddAdvisory(legiontest.SeedAdvisory{Package: "legion-mylib", Affected: "<1.0.0", Severity: legion.SeverityHigh, Title: "old"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := alice.Unpublish(ctx(), "legion-mylib"); err != nil {
 		t.Fatal(err)
 	}
@@ -292,6 +295,9 @@ func TestPublishOwnershipAndConflicts(t *testing.T) {
 	publish(t, bob, legion.PublishRequest{Name: "legion-mylib", Version: "0.1.0"})
 	if p, _ := srv.Package("legion-mylib"); p.Author != "bob" {
 		t.Errorf("new owner = %q, want bob", p.Author)
+	}
+	if rep, err := bob.Audit(ctx(), map[string]string{"legion-mylib": "^0.1.0"}); err != nil || !rep.Clean {
+		t.Errorf("audit of the new owner's package = %+v, %v; want clean", rep, err)
 	}
 }
 

@@ -162,7 +162,7 @@ func (snap *snapshot) state() (*state, error) {
 		if a.ID == "" {
 			return nil, fmt.Errorf("advisory of %q has no id", a.Package)
 		}
-		// An advisory may outlive its package (unpublished since).
+		// Seeded advisories may name a package not (yet) published.
 		if err := addAdvisoryLocked(st, a, false); err != nil {
 			return nil, err
 		}
