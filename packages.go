@@ -31,13 +31,13 @@ type Package struct {
 // PackageVersion is one published version: an entry of the versions list,
 // the download metadata, or what Publish answers.
 type PackageVersion struct {
-	Name         string            `json:"name,omitempty"`
-	Version      *semver.Version   `json:"version"`
-	Description  string            `json:"description,omitempty"`
-	Author       string            `json:"author,omitempty"`
-	License      string            `json:"license,omitempty"`
-	Keywords     []string          `json:"keywords,omitempty"`
-	Readme       string            `json:"readme,omitempty"`
+	Name        string          `json:"name,omitempty"`
+	Version     *semver.Version `json:"version"`
+	Description string          `json:"description,omitempty"`
+	Author      string          `json:"author,omitempty"`
+	License     string          `json:"license,omitempty"`
+	Keywords    []string        `json:"keywords,omitempty"`
+	Readme      string          `json:"readme,omitempty"`
 	// Dependencies maps names to npm-style ranges. It is non-nil (perhaps
 	// empty) whenever the registry sent the field, and nil when it did not,
 	// so a caller can tell "no dependencies" from "not included here".
