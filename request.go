@@ -117,8 +117,8 @@ func readCapped(buf *bytes.Buffer, r io.Reader) error {
 	return err
 }
 
-// apiError builds the *Error for a non-2xx answer, taking the message from
-// "error" or "message" (Part 2 of the reference) or an excerpt of the body.
+// apiError builds the *Error for a non-2xx answer, with the server's message
+// or, for a body that is not JSON, an excerpt of it.
 func (c *Client) apiError(resp *http.Response, method, u string, body []byte, attempts int) *Error {
 	e := &Error{
 		StatusCode: resp.StatusCode,
@@ -130,35 +130,13 @@ func (c *Client) apiError(resp *http.Response, method, u string, body []byte, at
 	if d, ok := parseRetryAfter(resp.Header, c.cfg.now()); ok {
 		e.RetryAfter = d
 	}
-	var msg struct {
-		Error   json.RawMessage `json:"error"`
-		Message string          `json:"message"`
-	}
-	if json.Unmarshal(body, &msg) == nil {
-		e.Message = messageText(msg.Error)
-		if e.Message == "" {
-			e.Message = msg.Message
-		}
-		e.Message = redactTokens(e.Message)
+	var st status
+	if json.Unmarshal(body, &st) == nil {
+		e.Message = redactTokens(st.message())
 	} else {
 		e.Message = excerpt(body)
 	}
 	return e
-}
-
-// messageText accepts "error" as a string or as an object with a message.
-func messageText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var obj struct {
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(raw, &obj) == nil {
-		return obj.Message
-	}
-	return ""
 }
 
 func firstHeader(h http.Header, names ...string) string {

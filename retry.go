@@ -64,11 +64,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, perr
 	}
 	if err != nil {
-		if !cl.idempotent && !neverSent(err) {
-			return false, nil
-		}
-		cl.wait = c.jitter(cl.attempts)
-		return true, nil
+		// No response carries the context to backoff, which draws the wait.
+		return cl.idempotent || neverSent(err), nil
 	}
 	if resp.StatusCode != http.StatusTooManyRequests && !cl.idempotent {
 		return false, nil
@@ -90,9 +87,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 // backoff returns the wait checkRetry decided. After a transport error there
 // is no response to carry the context, so it draws a fresh jitter.
 func (c *Client) backoff(_, _ time.Duration, attemptNum int, resp *http.Response) time.Duration {
-	wait := c.jitter(attemptNum + 1)
+	var wait time.Duration
 	if resp != nil && resp.Request != nil {
 		wait = callFrom(resp.Request.Context()).wait
+	} else {
+		wait = c.jitter(attemptNum + 1)
 	}
 	if c.cfg.waitScale != nil {
 		wait = c.cfg.waitScale(wait)

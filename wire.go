@@ -42,11 +42,31 @@ func (s *status) failure() (string, bool) {
 	if s.Success == nil || *s.Success {
 		return "", false
 	}
-	msg := messageText(s.Error)
-	if msg == "" {
-		msg = s.Message
+	return s.message(), true
+}
+
+// message is the server's text: "error" (a string, or an object with a
+// message) or else "message" (Part 2 of the reference).
+func (s *status) message() string {
+	if m := messageText(s.Error); m != "" {
+		return m
 	}
-	return msg, true
+	return s.Message
+}
+
+// messageText accepts "error" as a string or as an object with a message.
+func messageText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var obj struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(raw, &obj) == nil {
+		return obj.Message
+	}
+	return ""
 }
 
 func decodeAnswer(data []byte, env envelope) error {
