@@ -1,14 +1,13 @@
 package legion
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // DefaultBaseURL is the published registry's base URL.
@@ -21,6 +20,7 @@ const (
 	defaultMaxAttempts = 4
 	defaultMinWait     = 250 * time.Millisecond
 	defaultMaxWait     = 10 * time.Second
+	defaultTimeout     = 30 * time.Second
 	// maxResponseBytes caps every response body read; a registry answer is
 	// JSON metadata, never an artifact, so 16 MiB is generous.
 	maxResponseBytes = 16 << 20
@@ -33,7 +33,7 @@ type Client struct {
 	cfg       config
 	baseURL   string // without a trailing slash
 	userAgent string
-	http      *retryablehttp.Client
+	hc        *http.Client // every attempt's; nil in a Client not built by NewClient
 }
 
 // config is what the options set; a Client keeps it so that With can derive.
@@ -46,10 +46,24 @@ type config struct {
 	maxAttempts int
 	minWait     time.Duration
 	maxWait     time.Duration
+	timeout     time.Duration
+	attemptHook func(context.Context, Attempt)
+	shared      *shared
 
-	// Test seams, set only by this package's tests.
+	// now is the registry's clock: it dates Retry-After and the rate-limit
+	// memory. advanceTo, set through internal/hook by legiontest, makes
+	// every wait move that clock instead of passing in real time.
 	now       func() time.Time
+	advanceTo func(time.Time)
+	// waitScale is a test seam of this package's tests.
 	waitScale func(time.Duration) time.Duration
+}
+
+// shared is what a client and every client derived from it with With have
+// in common: one connection pool and one memory of rate limits.
+type shared struct {
+	transport *http.Transport // nil when NewClient was given WithHTTPClient
+	limits    rateMemory
 }
 
 // NewClient returns a client for the registry. It does no network I/O; it
@@ -61,15 +75,24 @@ func NewClient(opts ...Option) (*Client, error) {
 		maxAttempts: defaultMaxAttempts,
 		minWait:     defaultMinWait,
 		maxWait:     defaultMaxWait,
+		timeout:     defaultTimeout,
 		now:         time.Now,
+		shared:      new(shared),
 	}
-	return cfg.build(opts)
+	c, err := cfg.build(opts)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // With returns a new client with c's settings and opts applied on top; c is
 // unchanged. A bot that acts as several identities derives one client per
 // token rather than mutating a shared one.
 func (c *Client) With(opts ...Option) (*Client, error) {
+	if c.hc == nil {
+		return nil, errZeroClient
+	}
 	return c.cfg.build(opts)
 }
 
@@ -90,7 +113,12 @@ func (cfg config) build(opts []Option) (*Client, error) {
 	if cfg.userAgent != "" {
 		c.userAgent = cfg.userAgent + " " + c.userAgent
 	}
-	c.http = c.newRetryClient()
+	if cfg.httpClient == nil && cfg.shared.transport == nil {
+		// The first client without WithHTTPClient creates the pool that
+		// every client derived from it shares.
+		cfg.shared.transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	c.hc = c.cfg.transportClient()
 	return c, nil
 }
 
@@ -130,29 +158,4 @@ func (c Client) Format(f fmt.State, _ rune) {
 		token = "[redacted]"
 	}
 	fmt.Fprintf(f, "legion.Client{baseURL: %s, token: %s}", c.baseURL, token)
-}
-
-// keepIdle hides CloseIdleConnections from go-retryablehttp, which calls it
-// on the http.Client it is given when a request fails or its context is
-// cancelled: the caller's client may be shared with other code whose pooled
-// connections are none of our business.
-type keepIdle struct{ rt http.RoundTripper }
-
-func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) { return k.rt.RoundTrip(r) }
-
-func (cfg *config) transportClient() *http.Client {
-	var hc http.Client
-	if cfg.httpClient != nil {
-		hc = *cfg.httpClient // shallow copy: Timeout, Jar and CheckRedirect stay the caller's
-	}
-	rt := hc.Transport
-	if rt == nil {
-		if cfg.httpClient == nil {
-			rt = http.DefaultTransport.(*http.Transport).Clone()
-		} else {
-			rt = http.DefaultTransport
-		}
-	}
-	hc.Transport = keepIdle{rt: rt}
-	return &hc
 }

@@ -70,6 +70,10 @@ var (
 	ErrServer       error = statusSentinel{500, 599, "server error"}
 )
 
+// errZeroClient is what every method of a Client not built by NewClient
+// returns.
+var errZeroClient = &ArgumentError{Arg: "client", Reason: "not created with NewClient"}
+
 // ErrInvalidArgument matches every *ArgumentError.
 var ErrInvalidArgument = errors.New("legion: invalid argument")
 

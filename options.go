@@ -77,8 +77,10 @@ func WithUserAgent(product string) Option {
 	}
 }
 
-// WithLogger logs each request, retry and failure at Debug and Error levels.
-// Without it (or with nil) the client logs nothing.
+// WithLogger logs through l, with the call's context (LogAttrs): every
+// attempt at Debug, every retry with its reason and wait at Info, and a
+// call's final failure at Warn. Without it (or with nil) the client logs
+// nothing. No record holds a token.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l
@@ -107,6 +109,22 @@ func WithRetryWait(min, max time.Duration) Option {
 			return &ArgumentError{Arg: "retry wait", Reason: "need 0 < min <= max"}
 		}
 		c.minWait, c.maxWait = min, max
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt, from dialling to the last byte of the
+// answer (default 30s): a registry that accepts and never answers, or
+// stalls in the middle of a body, fails the attempt with an error matching
+// context.DeadlineExceeded. A timed-out GET is retried; a timed-out POST is
+// not, since the server may have acted on it. The context's deadline still
+// bounds the whole call.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return &ArgumentError{Arg: "timeout", Reason: "must be positive"}
+		}
+		c.timeout = d
 		return nil
 	}
 }

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -24,20 +23,32 @@ type request struct {
 	// safe marks a POST that changes nothing on the server (audit), so it
 	// may be repeated like a GET.
 	safe bool
+	// goneOnRetry marks a DELETE whose 404, after an attempt whose answer
+	// was lost, means that attempt did the deletion.
+	goneOnRetry bool
 }
 
 // send performs r and decodes a 2xx answer into out (nil when the answer
-// carries nothing the caller needs).
+// carries nothing the caller needs). A final failure is logged at Warn.
 func (c *Client) send(ctx context.Context, r request, out envelope) error {
 	if ctx == nil {
 		return &ArgumentError{Arg: "context", Reason: "must not be nil"}
 	}
-	if r.auth && c.cfg.token == "" {
-		return ErrNoToken
+	if c.hc == nil {
+		return errZeroClient
 	}
 	u := c.baseURL + r.path
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
+	}
+	err := c.do(ctx, r, u, out)
+	c.logFailure(ctx, r.method, u, err)
+	return err
+}
+
+func (c *Client) do(ctx context.Context, r request, u string, out envelope) error {
+	if r.auth && c.cfg.token == "" {
+		return ErrNoToken
 	}
 	var body any
 	if r.body != nil {
@@ -47,8 +58,11 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 		}
 		body = b
 	}
-	cl := &call{idempotent: r.safe || r.method == http.MethodGet || r.method == http.MethodDelete}
-	req, err := retryablehttp.NewRequestWithContext(withCall(ctx, cl), r.method, u, body)
+	if err := c.awaitRateLimit(ctx, r.method, u); err != nil {
+		return err
+	}
+	cl := c.newCall(r, u)
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u, body)
 	if err != nil {
 		return fmt.Errorf("legion: building %s %s: %w", r.method, r.path, err)
 	}
@@ -61,7 +75,7 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 		req.Header.Set("Authorization", "Bearer "+c.cfg.token)
 	}
 
-	resp, err := c.http.Do(req)
+	resp, err := cl.retryClient().Do(req)
 	if err != nil {
 		// With PassthroughErrorHandler a response can come back beside an
 		// error (the context ended just after it arrived): close it.
@@ -71,22 +85,31 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 		// Context errors come back bare; transport errors as *url.Error,
 		// whose text names the method and URL but never a header.
 		if ctx.Err() != nil {
+			if cl.lastErr != nil && !errors.Is(cl.lastErr, ctx.Err()) {
+				return fmt.Errorf("legion: %s %s: %w (last attempt: %w)", r.method, u, ctx.Err(), cl.lastErr)
+			}
 			return fmt.Errorf("legion: %s %s: %w", r.method, u, ctx.Err())
 		}
 		return fmt.Errorf("legion: %w", err)
 	}
 	defer resp.Body.Close()
-	buf := bodyBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 1<<20 { // don't let one huge answer pin memory
-			buf.Reset()
-			bodyBuffers.Put(buf)
-		}
-	}()
-	readErr := readCapped(buf, resp.Body)
-	data := buf.Bytes()
+	var data []byte
+	var readErr error
+	if bb, ok := resp.Body.(*bufferedBody); ok {
+		data, readErr = bb.buf.Bytes(), bb.err
+		defer bb.recycle()
+	} else { // a response go-retryablehttp made up; not seen in practice
+		var buf bytes.Buffer
+		readErr = readCapped(&buf, resp.Body)
+		data = buf.Bytes()
+	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if resp.StatusCode == http.StatusNotFound && r.goneOnRetry && cl.lostAnswer {
+			// An earlier attempt's answer was lost and now the thing is
+			// gone: that attempt deleted it.
+			return nil
+		}
 		return c.apiError(resp, r.method, u, data, cl.attempts)
 	}
 	if readErr != nil {
@@ -102,21 +125,6 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 	return nil
 }
 
-// bodyBuffers recycles response buffers: decoding copies every string out,
-// so a body's bytes are garbage once its answer is decoded.
-var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// readCapped reads at most maxResponseBytes into buf; a longer body is an
-// error rather than an unbounded allocation.
-func readCapped(buf *bytes.Buffer, r io.Reader) error {
-	_, err := buf.ReadFrom(io.LimitReader(r, maxResponseBytes+1))
-	if err == nil && buf.Len() > maxResponseBytes {
-		buf.Truncate(maxResponseBytes)
-		return fmt.Errorf("body exceeds %d bytes", maxResponseBytes)
-	}
-	return err
-}
-
 // apiError builds the *Error for a non-2xx answer, with the server's message
 // or, for a body that is not JSON, an excerpt of it.
 func (c *Client) apiError(resp *http.Response, method, u string, body []byte, attempts int) *Error {
@@ -124,7 +132,7 @@ func (c *Client) apiError(resp *http.Response, method, u string, body []byte, at
 		StatusCode: resp.StatusCode,
 		Method:     method,
 		URL:        u,
-		RequestID:  firstHeader(resp.Header, "X-Request-Id", "Request-Id", "CF-Ray"),
+		RequestID:  requestID(resp.Header),
 		Attempts:   max(attempts, 1),
 	}
 	if d, ok := parseRetryAfter(resp.Header, c.cfg.now()); ok {
@@ -139,8 +147,10 @@ func (c *Client) apiError(resp *http.Response, method, u string, body []byte, at
 	return e
 }
 
-func firstHeader(h http.Header, names ...string) string {
-	for _, n := range names {
+// requestID is the id a support ticket should quote: the registry's
+// X-Request-Id, or what a proxy in front of it set.
+func requestID(h http.Header) string {
+	for _, n := range [...]string{"X-Request-Id", "Request-Id", "CF-Ray"} {
 		if v := h.Get(n); v != "" {
 			return v
 		}

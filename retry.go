@@ -11,92 +11,146 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// call is the per-request state the retry policy needs. go-retryablehttp's
-// CheckRetry sees only the context, so the state travels in it.
+// call is one method call's state across its attempts. Each call gets its
+// own go-retryablehttp.Client (a small struct over the shared http.Client)
+// whose policy and backoff are closures over the call: go-retryablehttp's
+// CheckRetry does not see the request, and after a transport error its
+// Backoff sees nothing at all.
 type call struct {
+	c          *Client
+	method     string
+	url        string
 	idempotent bool          // safe to send again after a 5xx or a lost answer
 	attempts   int           // requests sent so far
 	wait       time.Duration // the next backoff, decided by checkRetry
+	waitUntil  time.Time     // when that backoff ends, on the registry's clock
+	start      time.Time     // when the current attempt was sent (real time)
+	lastErr    error         // the last attempt's transport error
+	// lostAnswer records an attempt whose answer never came: the server
+	// may have acted on it (a DELETE's retry may then find nothing).
+	lostAnswer bool
 }
 
-type callKey struct{}
-
-func withCall(ctx context.Context, cl *call) context.Context {
-	return context.WithValue(ctx, callKey{}, cl)
-}
-
-func callFrom(ctx context.Context) *call {
-	if cl, ok := ctx.Value(callKey{}).(*call); ok {
-		return cl
+func (c *Client) newCall(r request, u string) *call {
+	return &call{
+		c:          c,
+		method:     r.method,
+		url:        u,
+		idempotent: r.safe || r.method == http.MethodGet || r.method == http.MethodDelete,
 	}
-	return &call{} // not ours: treat as unsafe to repeat
 }
 
-func (c *Client) newRetryClient() *retryablehttp.Client {
-	rc := &retryablehttp.Client{
-		HTTPClient:   c.cfg.transportClient(),
-		RetryWaitMin: c.cfg.minWait,
-		RetryWaitMax: c.cfg.maxWait,
-		RetryMax:     c.cfg.maxAttempts - 1,
-		CheckRetry:   c.checkRetry,
-		Backoff:      c.backoff,
+// retryClient is go-retryablehttp configured for this call. Nothing is
+// logged through go-retryablehttp: the call logs its own attempts through
+// the caller's context (see attempt.go).
+func (cl *call) retryClient() *retryablehttp.Client {
+	cfg := &cl.c.cfg
+	return &retryablehttp.Client{
+		HTTPClient:   cl.c.hc,
+		RetryWaitMin: cfg.minWait,
+		RetryWaitMax: cfg.maxWait,
+		RetryMax:     cfg.maxAttempts - 1,
+		CheckRetry:   cl.checkRetry,
+		Backoff:      cl.backoff,
+		RequestLogHook: func(retryablehttp.Logger, *http.Request, int) {
+			cl.start = time.Now()
+		},
 		// Keep the last response, so that the caller gets the real status
 		// and message when retries run out.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	// go-retryablehttp's default logger writes to stderr; *slog.Logger
-	// satisfies its LeveledLogger, and no logger means no logging.
-	if c.cfg.logger != nil {
-		rc.Logger = c.cfg.logger
-	}
-	return rc
 }
 
 // checkRetry narrows go-retryablehttp's default policy: a 429 is retried for
 // every method, a 5xx or a transport error only when the request is safe to
 // repeat (or never reached the server), and no wait may exceed the cap or
-// the context's deadline.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	cl := callFrom(ctx)
+// the context's deadline. It then reports the attempt to the hook and the
+// logger, knowing whether a retry follows.
+func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	cl.attempts++
-	retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
-	if !retry || perr != nil {
-		return false, perr
+	retry, reason, perr := cl.decide(ctx, resp, err)
+	cl.waitUntil = cl.c.cfg.now().Add(cl.wait)
+	if retry && cl.attempts >= cl.c.cfg.maxAttempts {
+		retry = false // go-retryablehttp stops here whatever we say
 	}
 	if err != nil {
-		// No response carries the context to backoff, which draws the wait.
-		return cl.idempotent || neverSent(err), nil
+		cl.lastErr = err
+		cl.lostAnswer = true
+	}
+	cl.report(ctx, resp, err, retry, reason)
+	return retry, perr
+}
+
+func (cl *call) decide(ctx context.Context, resp *http.Response, err error) (retry bool, reason string, _ error) {
+	cfg := &cl.c.cfg
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+		// Remember the registry's demand for every client of this token,
+		// whatever happens to this call.
+		if d, ok := parseRetryAfter(resp.Header, cfg.now()); ok {
+			cl.c.limits().hold(cfg.token, cfg.now().Add(d))
+		}
+	}
+	retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	if !retry || perr != nil {
+		return false, "", perr
+	}
+	if err != nil {
+		if !cl.idempotent && !neverSent(err) {
+			return false, "", nil // the server may have acted: never twice
+		}
+		cl.wait = cl.c.jitter(cl.attempts)
+		return cl.fits(ctx), "transport error", nil
 	}
 	if resp.StatusCode != http.StatusTooManyRequests && !cl.idempotent {
-		return false, nil
+		return false, "", nil
 	}
-	if d, ok := parseRetryAfter(resp.Header, c.cfg.now()); ok {
-		if d > c.cfg.maxWait {
-			return false, nil // the caller gets the status with RetryAfter set
+	reason = resp.Status
+	if d, ok := parseRetryAfter(resp.Header, cfg.now()); ok {
+		if d > cfg.maxWait {
+			return false, "", nil // the caller gets the status with RetryAfter set
 		}
 		cl.wait = d
 	} else {
-		cl.wait = c.jitter(cl.attempts)
+		cl.wait = cl.c.jitter(cl.attempts)
 	}
-	if deadline, ok := ctx.Deadline(); ok && c.cfg.now().Add(cl.wait).After(deadline) {
-		return false, nil
-	}
-	return true, nil
+	return cl.fits(ctx), reason, nil
 }
 
-// backoff returns the wait checkRetry decided. After a transport error there
-// is no response to carry the context, so it draws a fresh jitter.
-func (c *Client) backoff(_, _ time.Duration, attemptNum int, resp *http.Response) time.Duration {
-	var wait time.Duration
-	if resp != nil && resp.Request != nil {
-		wait = callFrom(resp.Request.Context()).wait
-	} else {
-		wait = c.jitter(attemptNum + 1)
+// fits reports whether waiting cl.wait still leaves time before the
+// context's deadline; when it does not, the call ends now with the last
+// real answer or error instead of sleeping into "deadline exceeded".
+func (cl *call) fits(ctx context.Context) bool {
+	return cl.c.cfg.fitsDeadline(ctx, cl.wait)
+}
+
+// backoff returns the wait checkRetry decided.
+func (cl *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
+	return cl.c.cfg.sleepFor(cl.wait, cl.waitUntil)
+}
+
+// sleepFor is how long a wait of d, ending at until on the registry's
+// clock, takes in real time: d, unless the registry's clock is injected
+// (legiontest's ManualClock), in which case the wait moves that clock to
+// until and takes no real time.
+func (cfg *config) sleepFor(d time.Duration, until time.Time) time.Duration {
+	switch {
+	case cfg.advanceTo != nil:
+		cfg.advanceTo(until)
+		return 0
+	case cfg.waitScale != nil:
+		return cfg.waitScale(d)
 	}
-	if c.cfg.waitScale != nil {
-		wait = c.cfg.waitScale(wait)
+	return d
+}
+
+// fitsDeadline reports whether a wait of d ends before ctx's deadline.
+// An injected clock's waits take no real time.
+func (cfg *config) fitsDeadline(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	if !ok || cfg.advanceTo != nil || cfg.waitScale != nil {
+		return true
 	}
-	return wait
+	return !time.Now().Add(d).After(deadline)
 }
 
 // jitter is capped exponential backoff with full jitter: a uniform wait in

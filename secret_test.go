@@ -56,7 +56,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	}
 	logger.Info("values", "client", c, "session", session, "token", created.Value)
 	texts = append(texts, logs.String())
-	if !strings.Contains(logs.String(), "retrying request") {
+	if !strings.Contains(logs.String(), "legion: retrying") {
 		t.Errorf("the logger saw no retry; logs:\n%s", logs.String())
 	}
 	for _, text := range texts {

@@ -87,5 +87,5 @@ func (c *Client) RevokeToken(ctx context.Context, id string) error {
 	if strings.HasPrefix(id, "lgn_") {
 		return &ArgumentError{Arg: "id", Reason: "pass the token's short id (its last 8 characters), not the token"}
 	}
-	return c.send(ctx, request{method: "DELETE", path: "/tokens/" + pathSegment(id), auth: true}, nil)
+	return c.send(ctx, request{method: "DELETE", path: "/tokens/" + pathSegment(id), auth: true, goneOnRetry: true}, nil)
 }

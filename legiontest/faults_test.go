@@ -21,21 +21,33 @@ func statuses(rs []legiontest.RecordedRequest) []int {
 	return out
 }
 
+// The server's clients wait on the registry's ManualClock: the Retry-After
+// passes for the registry, and in no real time.
 func TestFault429ThenSuccess(t *testing.T) {
 	t.Parallel()
-	srv, _ := rawServer(t)
+	srv, clock := newServer(t)
+	if _, err := srv.AddUser("alice", "alice@example.com", "alice-password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddPackage(legiontest.SeedPackage{Name: "lib", Owner: "alice", Versions: []legiontest.SeedVersion{{Version: "1.0.0"}}}); err != nil {
+		t.Fatal(err)
+	}
 	srv.AddFault(legiontest.Fault{
 		Method: "GET", Path: "/packages/*", Times: 1, Status: http.StatusTooManyRequests,
-		Header: http.Header{"Retry-After": {"1"}},
+		Header: http.Header{"Retry-After": {"7"}},
 	})
 	srv.ResetRequests()
+	before := clock.Now()
 	start := time.Now()
 	p, err := srv.Client().GetPackage(ctx(), "lib")
 	if err != nil {
 		t.Fatalf("GetPackage after one 429: %v", err)
 	}
-	if time.Since(start) < 900*time.Millisecond {
-		t.Errorf("the SDK did not wait for Retry-After: %v", time.Since(start))
+	if moved := clock.Now().Sub(before); moved != 7*time.Second {
+		t.Errorf("the registry's clock moved %v during the call, want the 7s of Retry-After", moved)
+	}
+	if real := time.Since(start); real > 5*time.Second {
+		t.Errorf("the wait took %v of real time", real)
 	}
 	if p.Downloads != 1 {
 		t.Errorf("downloads = %d: the faulted attempt must not count", p.Downloads)

@@ -43,6 +43,16 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+// advanceTo moves the clock forward to t; it never moves it back, so that
+// clients waiting concurrently on the clock each wait for their own end.
+func (c *ManualClock) advanceTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.now) {
+		c.now = t
+	}
+}
+
 // Set sets the clock to t.
 func (c *ManualClock) Set(t time.Time) {
 	c.mu.Lock()

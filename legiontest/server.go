@@ -4,8 +4,10 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	legion "github.com/legion-registry/legion-go"
+	"github.com/legion-registry/legion-go/internal/hook"
 )
 
 // Server is a Registry listening on a local httptest server.
@@ -36,9 +38,21 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // Client returns an SDK client for the server, with opts applied after the
 // base URL and the server's HTTP client (so a test may add a token, a
 // logger or retry settings). It fails the test on an invalid option.
+//
+// When the registry runs on a ManualClock, the client waits on that clock:
+// a retry's backoff or a Retry-After, and a wait for a remembered rate
+// limit, advance the ManualClock to the wait's end and take no real time.
+// A test of "back off, then succeed" runs in milliseconds, and the window
+// of a rate limit really passes for the registry. (The SDK's public API
+// has no such knob; this is reserved to the module's own packages.)
 func (s *Server) Client(opts ...legion.Option) *legion.Client {
 	s.t.Helper()
-	all := append([]legion.Option{legion.WithBaseURL(s.URL), legion.WithHTTPClient(s.srv.Client())}, opts...)
+	all := []legion.Option{legion.WithBaseURL(s.URL), legion.WithHTTPClient(s.srv.Client())}
+	if mc, ok := s.Registry.clock.(*ManualClock); ok {
+		withClock := hook.WithRegistryClock.(func(func() time.Time, func(time.Time)) legion.Option)
+		all = append(all, withClock(mc.Now, mc.advanceTo))
+	}
+	all = append(all, opts...)
 	c, err := legion.NewClient(all...)
 	if err != nil {
 		s.t.Fatalf("legiontest: Server.Client: %v", err)

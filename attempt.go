@@ -1,0 +1,95 @@
+package legion
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Attempt describes one request the client sent, as WithAttemptHook sees
+// it: every attempt of every call, successful or not, so that request ids,
+// retries and latencies can be logged or measured. It holds no credential:
+// Header is the response's, and URL never carries a token.
+type Attempt struct {
+	Method     string
+	URL        string
+	Number     int           // 1 for the first attempt of a call
+	StatusCode int           // 0 when no response arrived
+	RequestID  string        // the response's X-Request-Id (or Request-Id, CF-Ray)
+	Duration   time.Duration // from sending to the end of the response body
+	Header     http.Header   // the response's headers; nil when none arrived
+	// RetryIn is the wait before the next attempt; zero when none follows.
+	RetryIn time.Duration
+	Err     error // the transport error, if the attempt got no response
+}
+
+// WithAttemptHook calls hook after every attempt that was sent, with the
+// call's context, before any retry wait. It runs on the calling goroutine:
+// keep it quick. A request that the client refuses to send (a remembered
+// rate limit, a bad argument) is not an attempt.
+//
+// For tracing, pass an OpenTelemetry-instrumented client instead:
+// WithHTTPClient(&http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport)})
+// makes a span of every attempt, retries included.
+func WithAttemptHook(hook func(ctx context.Context, a Attempt)) Option {
+	return func(c *config) error {
+		c.attemptHook = hook
+		return nil
+	}
+}
+
+// report tells the hook and the logger about the attempt just made.
+func (cl *call) report(ctx context.Context, resp *http.Response, err error, retry bool, reason string) {
+	cfg := &cl.c.cfg
+	if cfg.attemptHook == nil && cfg.logger == nil {
+		return
+	}
+	a := Attempt{
+		Method:   cl.method,
+		URL:      cl.url,
+		Number:   cl.attempts,
+		Duration: time.Since(cl.start),
+		Err:      err,
+	}
+	if resp != nil {
+		a.StatusCode = resp.StatusCode
+		a.Header = resp.Header
+		a.RequestID = requestID(resp.Header)
+	}
+	if retry {
+		a.RetryIn = cl.wait
+	}
+	if cfg.attemptHook != nil {
+		cfg.attemptHook(ctx, a)
+	}
+	if l := cfg.logger; l != nil {
+		attrs := []slog.Attr{
+			slog.String("method", a.Method), slog.String("url", a.URL),
+			slog.Int("attempt", a.Number), slog.Int("status", a.StatusCode),
+			slog.String("request_id", a.RequestID), slog.Duration("duration", a.Duration),
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		l.LogAttrs(ctx, slog.LevelDebug, "legion: attempt", attrs...)
+		if retry {
+			if reason == "" && resp != nil {
+				reason = resp.Status
+			}
+			l.LogAttrs(ctx, slog.LevelInfo, "legion: retrying",
+				slog.String("method", a.Method), slog.String("url", a.URL),
+				slog.String("reason", reason), slog.Duration("wait", a.RetryIn),
+				slog.Int("attempt", a.Number))
+		}
+	}
+}
+
+// logFailure logs a call's final failure at Warn.
+func (c *Client) logFailure(ctx context.Context, method, u string, err error) {
+	if c.cfg.logger == nil || err == nil {
+		return
+	}
+	c.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "legion: request failed",
+		slog.String("method", method), slog.String("url", u), slog.String("error", err.Error()))
+}
