@@ -21,6 +21,7 @@ const (
 	defaultMinWait     = 250 * time.Millisecond
 	defaultMaxWait     = 10 * time.Second
 	defaultTimeout     = 30 * time.Second
+	maxIdlePerHost     = 32
 	// maxResponseBytes caps every response body read; a registry answer is
 	// JSON metadata, never an artifact, so 16 MiB is generous.
 	maxResponseBytes = 16 << 20
@@ -90,7 +91,7 @@ func NewClient(opts ...Option) (*Client, error) {
 // unchanged. A bot that acts as several identities derives one client per
 // token rather than mutating a shared one.
 func (c *Client) With(opts ...Option) (*Client, error) {
-	if c.hc == nil {
+	if c == nil || c.hc == nil {
 		return nil, errZeroClient
 	}
 	return c.cfg.build(opts)
@@ -116,7 +117,12 @@ func (cfg config) build(opts []Option) (*Client, error) {
 	if cfg.httpClient == nil && cfg.shared.transport == nil {
 		// The first client without WithHTTPClient creates the pool that
 		// every client derived from it shares.
-		cfg.shared.transport = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Every request goes to one host: keep as many idle connections as
+		// a busy service runs calls at once, not net/http's default of 2,
+		// which makes a third concurrent call dial anew each time.
+		t.MaxIdleConnsPerHost = maxIdlePerHost
+		cfg.shared.transport = t
 	}
 	c.hc = c.cfg.transportClient()
 	return c, nil

@@ -34,7 +34,7 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 	if ctx == nil {
 		return &ArgumentError{Arg: "context", Reason: "must not be nil"}
 	}
-	if c.hc == nil {
+	if c == nil || c.hc == nil {
 		return errZeroClient
 	}
 	u := c.baseURL + r.path

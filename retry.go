@@ -68,8 +68,9 @@ func (cl *call) retryClient() *retryablehttp.Client {
 // logger, knowing whether a retry follows.
 func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	cl.attempts++
-	retry, reason, perr := cl.decide(ctx, resp, err)
-	cl.waitUntil = cl.c.cfg.now().Add(cl.wait)
+	now := cl.c.cfg.now() // one reading: others may move an injected clock
+	retry, reason, perr := cl.decide(ctx, now, resp, err)
+	cl.waitUntil = now.Add(cl.wait)
 	if retry && cl.attempts >= cl.c.cfg.maxAttempts {
 		retry = false // go-retryablehttp stops here whatever we say
 	}
@@ -81,13 +82,13 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	return retry, perr
 }
 
-func (cl *call) decide(ctx context.Context, resp *http.Response, err error) (retry bool, reason string, _ error) {
+func (cl *call) decide(ctx context.Context, now time.Time, resp *http.Response, err error) (retry bool, reason string, _ error) {
 	cfg := &cl.c.cfg
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
 		// Remember the registry's demand for every client of this token,
 		// whatever happens to this call.
-		if d, ok := parseRetryAfter(resp.Header, cfg.now()); ok {
-			cl.c.limits().hold(cfg.token, cfg.now().Add(d))
+		if d, ok := parseRetryAfter(resp.Header, now); ok {
+			cl.c.limits().hold(cfg.token, now.Add(d))
 		}
 	}
 	retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
@@ -105,7 +106,7 @@ func (cl *call) decide(ctx context.Context, resp *http.Response, err error) (ret
 		return false, "", nil
 	}
 	reason = resp.Status
-	if d, ok := parseRetryAfter(resp.Header, cfg.now()); ok {
+	if d, ok := parseRetryAfter(resp.Header, now); ok {
 		if d > cfg.maxWait {
 			return false, "", nil // the caller gets the status with RetryAfter set
 		}
