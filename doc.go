@@ -22,16 +22,24 @@
 // [ErrInvalidArgument]); a 2xx body that cannot be decoded is
 // [ErrInvalidResponse].
 //
-// # Retries
+// # Retries, timeouts and rate limits
 //
 // A 429 is retried for every method, honouring Retry-After (seconds or an HTTP
 // date) up to the maximum wait, with capped exponential backoff and full jitter
 // when the header is absent. When the server asks for longer than the maximum
 // wait, or than the context's deadline allows, the call returns
 // [ErrRateLimited] at once with RetryAfter set. 5xx answers and transport
-// errors are retried only for GET and DELETE: a POST (publish, signup, token
-// creation…) is never sent twice, except after a failure to connect, when
-// nothing reached the server.
+// errors are retried only for GET, DELETE and the read-only POST /audit: any
+// other POST (publish, signup, token creation…) is never sent twice, except
+// after a failure to connect, when nothing reached the server.
+//
+// Each attempt is bounded by [WithTimeout] (30s by default), from dialling to
+// the last byte of the answer. A client remembers, per token, until when the
+// registry asked it to wait, and every client derived from it with
+// [Client.With] shares that memory and one connection pool: a call made
+// before then waits, or fails with [ErrRateLimited] without being sent.
+// [WithAttemptHook] sees every attempt (status, request id, duration, the
+// wait before the next); [WithLogger] logs them through the call's context.
 //
 // # Secrets
 //
