@@ -42,6 +42,7 @@ type applyPlan struct {
 	newManifest  *Manifest // nil: legion.json stays as it is
 	oldLock      []byte    // legion.lock as read; nil when there was none
 	lock         *Lock
+	keepLock     bool        // never rewrite legion.lock (install --frozen)
 	res          *Resolution // metadata fetched while resolving (may be nil)
 	fetch        fetchFunc   // for packages to install that res lacks
 	concurrency  int
@@ -67,7 +68,7 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 		}
 	}
 	lockBytes := p.lock.Marshal()
-	if bytes.Equal(lockBytes, p.oldLock) {
+	if p.keepLock || bytes.Equal(lockBytes, p.oldLock) {
 		lockBytes = nil
 	}
 	modsOK, err := modulesMatch(p.dir, p.lock)

@@ -36,7 +36,7 @@ type Solver struct {
 	Source      Source          // nil when only the lock may be used
 	Lock        *Lock           // preferred versions; nil for none
 	Unlock      map[string]bool // names whose locked version is not preferred
-	Concurrency int             // parallel requests; 8 when 0
+	Concurrency int             // parallel requests; defaultConcurrency when 0
 	OnRequest   func(done int)  // called after each request, for progress
 }
 
@@ -205,6 +205,11 @@ func (st *solverState) walk() (*walk, error) {
 	visited := map[string]bool{}
 	add := func(from string, fromVer *semver.Version, deps map[string]string) error {
 		for _, d := range slices.Sorted(maps.Keys(deps)) {
+			// Names become directories under legion_modules: one from the
+			// registry is checked before it is used.
+			if err := checkPackageName(d); err != nil {
+				return fmt.Errorf("%s@%s has a dependency with a bad name: %w", from, fromVer, err)
+			}
 			r, err := st.parseRange(deps[d])
 			if err != nil {
 				return fmt.Errorf("%s@%s depends on %s with an invalid range %q", from, fromVer, d, deps[d])
@@ -273,8 +278,9 @@ next:
 }
 
 // fetchMissing fetches, concurrently, the version lists the next picks need
-// and the metadata of chosen versions not yet known. It reports whether it
-// fetched anything.
+// (each version with its dependencies, so one request per package), and the
+// metadata of chosen versions whose dependencies the list did not carry. It
+// reports whether it fetched anything.
 func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) {
 	type task struct {
 		name string
@@ -295,7 +301,7 @@ func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) 
 	if st.Source == nil {
 		return false, ErrOffline
 	}
-	lists := make([][]*semver.Version, len(tasks))
+	lists := make([][]legion.PackageVersion, len(tasks))
 	metas := make([]*legion.PackageVersion, len(tasks))
 	var mu sync.Mutex
 	err := forEach(ctx, len(tasks), st.Concurrency, func(ctx context.Context, i int) error {
@@ -303,6 +309,9 @@ func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) 
 		var err error
 		if t.v == nil {
 			lists[i], err = st.Source.Versions(ctx, t.name)
+			if errors.Is(err, legion.ErrNotFound) {
+				err = &MissingError{Name: t.name, Chain: st.chain(w, t.name, w.cons[t.name][0]), err: err}
+			}
 		} else {
 			metas[i], err = st.Source.Fetch(ctx, t.name, t.v)
 		}
@@ -319,21 +328,27 @@ func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) 
 	}
 	for i, t := range tasks {
 		if t.v == nil {
-			vs := slices.Clone(lists[i])
+			vs := make([]*semver.Version, 0, len(lists[i]))
+			for _, pv := range lists[i] {
+				if pv.Version == nil {
+					continue
+				}
+				vs = append(vs, pv.Version)
+				// A locked version keeps the lock's dependencies.
+				if k := key(t.name, pv.Version); pv.Dependencies != nil && st.info[k] == nil {
+					st.info[k] = &versionInfo{deps: maps.Clone(pv.Dependencies)}
+				}
+			}
 			slices.SortStableFunc(vs, func(a, b *semver.Version) int { return b.Compare(a) })
 			st.lists[t.name] = vs
 			continue
 		}
 		m := metas[i]
-		for dep, r := range m.Dependencies {
-			if err := checkPackageName(dep); err != nil {
-				return false, fmt.Errorf("%s@%s has a dependency with a bad name: %w", t.name, t.v, err)
-			}
-			if _, err := st.parseRange(r); err != nil {
-				return false, fmt.Errorf("%s@%s depends on %s with an invalid range %q", t.name, t.v, dep, r)
-			}
+		deps := maps.Clone(m.Dependencies)
+		if deps == nil {
+			deps = map[string]string{}
 		}
-		st.info[key(t.name, t.v)] = &versionInfo{deps: maps.Clone(m.Dependencies), meta: m}
+		st.info[key(t.name, t.v)] = &versionInfo{deps: deps, meta: m}
 	}
 	return true, nil
 }
