@@ -126,7 +126,7 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 		writes = append(writes, write{filepath.Join(p.dir, manifestFile), manifestBytes, p.oldManifest})
 	}
 	for _, w := range writes {
-		f, err := prepareFile(w.path, w.data, 0o644)
+		f, err := prepareFile(w.path, w.data, 0o666)
 		if err != nil {
 			abort()
 			return nil, err
@@ -168,7 +168,7 @@ func restoreFile(path string, original []byte) {
 		os.Remove(path)
 		return
 	}
-	_ = writeFileAtomic(path, original, 0o644)
+	_ = writeFileAtomic(path, original, 0o666)
 }
 
 // installedSet is name → version of what legion_modules holds now.
