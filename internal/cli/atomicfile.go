@@ -3,11 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"strconv"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // A pendingFile is a file's new content, written and synced to a temporary

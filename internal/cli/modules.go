@@ -119,7 +119,7 @@ func stageModules(ctx context.Context, projectDir string, l *Lock, res *Resoluti
 		name := toFetch[i]
 		lp := l.Packages[name]
 		var meta *legion.PackageVersion
-		if r := res.Packages[name]; r != nil && r.Meta != nil && r.Version.Original() == lp.Version {
+		if r := res.get(name); r != nil && r.Meta != nil && r.Version.Original() == lp.Version {
 			meta = r.Meta
 		} else {
 			v, err := semrange.ParseVersion(lp.Version)

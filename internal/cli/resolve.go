@@ -55,6 +55,14 @@ type Resolved struct {
 	Meta *legion.PackageVersion
 }
 
+// get returns the resolution of name; nil for none, or when r is nil.
+func (r *Resolution) get(name string) *Resolved {
+	if r == nil {
+		return nil
+	}
+	return r.Packages[name]
+}
+
 // Lock returns the resolution as a lock.
 func (r *Resolution) Lock() *Lock {
 	l := &Lock{LockfileVersion: lockfileVersion, Packages: map[string]LockedPackage{}}
