@@ -115,13 +115,24 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 	if err != nil {
 		return wrap(err, "install")
 	}
-	src := newMemoSource(registrySource{c})
+	limited := newLimitedSource(registrySource{c}, *concurrency)
+	src := newMemoSource(limited)
+	installed, err := installedSet(a.env.Dir)
+	if err != nil {
+		return wrap(err, "install")
+	}
+	// Downloads start as the solver chooses versions, and overlap the
+	// rest of the resolution.
+	pre := newPrefetcher(ctx, limited.Fetch, func(name string, v *semver.Version) bool {
+		return installed[name] == v.Original()
+	})
+	defer pre.stop()
 	prog := newProgress(a.stderr)
 	plan := applyPlan{
 		dir:          a.env.Dir,
 		oldManifest:  mb,
 		oldLock:      lb,
-		fetch:        src.Fetch,
+		fetch:        pre.Fetch,
 		concurrency:  *concurrency,
 		progressLine: prog,
 	}
@@ -163,6 +174,7 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 		Lock:        lock,
 		Unlock:      unlock,
 		Concurrency: *concurrency,
+		OnChoose:    pre.start,
 		OnRequest: func(n int) {
 			if n > 1 {
 				prog.update("legion: resolving (%d requests)", n)

@@ -38,6 +38,9 @@ type Solver struct {
 	Unlock      map[string]bool // names whose locked version is not preferred
 	Concurrency int             // parallel requests; defaultConcurrency when 0
 	OnRequest   func(done int)  // called after each request, for progress
+	// OnChoose, when set, is called each time a name gets a version, which
+	// may still change in a later round (the install starts its download).
+	OnChoose func(name string, v *semver.Version)
 }
 
 // Resolution is the solver's answer.
@@ -182,6 +185,9 @@ func (st *solverState) solve(ctx context.Context) (*Resolution, error) {
 			if cur := st.chosen[name]; cur == nil || !cur.Equal(v) || cur.Original() != v.Original() {
 				st.chosen[name] = v
 				changed = true
+				if st.OnChoose != nil {
+					st.OnChoose(name, v)
+				}
 			}
 		}
 		for name := range st.chosen {
