@@ -40,6 +40,8 @@ type Solver struct {
 	OnRequest   func(done int)  // called after each request, for progress
 	// OnChoose, when set, is called each time a name gets a version, which
 	// may still change in a later round (the install starts its download).
+	// The calls of one round come once the next round's version lists are
+	// under way, so that work started from them queues behind the lists.
 	OnChoose func(name string, v *semver.Version)
 }
 
@@ -92,6 +94,7 @@ type solverState struct {
 	chosen   map[string]*semver.Version
 	ranges   map[string]*semrange.Range
 	requests int
+	chosenNew []*Resolved // choices not yet passed to OnChoose
 }
 
 type constraint struct {
@@ -185,9 +188,7 @@ func (st *solverState) solve(ctx context.Context) (*Resolution, error) {
 			if cur := st.chosen[name]; cur == nil || !cur.Equal(v) || cur.Original() != v.Original() {
 				st.chosen[name] = v
 				changed = true
-				if st.OnChoose != nil {
-					st.OnChoose(name, v)
-				}
+				st.chosenNew = append(st.chosenNew, &Resolved{Name: name, Version: v})
 			}
 		}
 		for name := range st.chosen {
@@ -310,16 +311,26 @@ func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) 
 		}
 	}
 	if len(tasks) == 0 {
+		st.reportChoices()
 		return false, nil
 	}
 	if st.Source == nil {
 		return false, ErrOffline
+	}
+	// The last task of the first batch reports the previous round's
+	// choices, after the batch's other tasks were started.
+	lastOfBatch := min(len(tasks), max(st.Concurrency, 1)) - 1
+	if st.Concurrency <= 0 {
+		lastOfBatch = min(len(tasks), defaultConcurrency) - 1
 	}
 	lists := make([][]legion.PackageVersion, len(tasks))
 	metas := make([]*legion.PackageVersion, len(tasks))
 	var mu sync.Mutex
 	err := forEach(ctx, len(tasks), st.Concurrency, func(ctx context.Context, i int) error {
 		t := tasks[i]
+		if i == lastOfBatch {
+			st.reportChoices()
+		}
 		var err error
 		if t.v == nil {
 			lists[i], err = st.Source.Versions(ctx, t.name)
@@ -365,6 +376,16 @@ func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) 
 		st.info[key(t.name, t.v)] = &versionInfo{deps: deps, meta: m}
 	}
 	return true, nil
+}
+
+// reportChoices passes the choices made since the last call to OnChoose.
+func (st *solverState) reportChoices() {
+	if st.OnChoose != nil {
+		for _, c := range st.chosenNew {
+			st.OnChoose(c.Name, c.Version)
+		}
+	}
+	st.chosenNew = nil
 }
 
 func (st *solverState) result() *Resolution {

@@ -420,3 +420,25 @@ func TestForEachReportsLowestIndexFailure(t *testing.T) {
 		t.Errorf("ran %d of 50, err %v", n, err)
 	}
 }
+
+func TestSolveReportsEveryChoice(t *testing.T) {
+	src := &memSource{pkgs: map[string]map[string]deps{
+		"http": {"1.0.0": {"core": "^1.0.0"}, "1.2.0": {"core": "^1.1.0", "log": "~0.3"}},
+		"core": {"1.0.0": nil, "1.4.2": nil},
+		"log":  {"0.3.9": nil},
+	}}
+	var mu sync.Mutex
+	var got []string
+	s := &Solver{Root: "app", Source: src, OnChoose: func(name string, v *semver.Version) {
+		mu.Lock()
+		got = append(got, name+"@"+v.Original())
+		mu.Unlock()
+	}}
+	if _, err := s.Solve(context.Background(), deps{"http": "^1"}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if want := []string{"core@1.4.2", "http@1.2.0", "log@0.3.9"}; !slices.Equal(got, want) {
+		t.Errorf("OnChoose saw %q, want %q", got, want)
+	}
+}
