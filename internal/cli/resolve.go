@@ -88,12 +88,12 @@ type versionInfo struct {
 
 type solverState struct {
 	*Solver
-	rootDeps map[string]string
-	lists    map[string][]*semver.Version // highest first
-	info     map[string]*versionInfo      // by name@version
-	chosen   map[string]*semver.Version
-	ranges   map[string]*semrange.Range
-	requests int
+	rootDeps  map[string]string
+	lists     map[string][]*semver.Version // highest first
+	info      map[string]*versionInfo      // by name@version
+	chosen    map[string]*semver.Version
+	ranges    map[string]*semrange.Range
+	requests  int
 	chosenNew []*Resolved // choices not yet passed to OnChoose
 }
 
