@@ -302,3 +302,33 @@ func TestOneWriter(t *testing.T) {
 		t.Errorf("install after release: %s", errs)
 	}
 }
+
+// TestOneWriterAcrossProcesses: while one legion process installs, a
+// second on the same project fails saying another run holds it, and
+// changes nothing.
+func TestOneWriterAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	p.ok("pkg", "init")
+	remove := fx.srv.AddFault(legiontest.Fault{Method: http.MethodGet, Path: "/packages/*/*/download", Latency: time.Minute})
+	defer remove()
+	first := p.command("pkg", "install", "legion-core@^1")
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		first.Process.Signal(syscall.SIGTERM)
+		first.Wait()
+	}()
+	waitFor(t, func() bool { return len(stagingDirs(t, p.dir)) > 0 })
+	manifest := p.read(manifestFile)
+	p.env = append(p.env, "LEGION_LOCK_WAIT=200ms")
+	r := p.fails(ExitError, "pkg", "install", "legion-json")
+	if !strings.Contains(r.stderr, "another legion run holds the project") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	if got := p.read(manifestFile); got != manifest {
+		t.Errorf("the refused run changed legion.json:\n%s", got)
+	}
+}
