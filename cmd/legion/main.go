@@ -8,15 +8,22 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/legion-registry/legion-go/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGINT (Ctrl-C) and SIGTERM (CI cancellation, timeout, docker stop)
+	// both stop the command cleanly: the context is cancelled with the
+	// signal as its cause, and the exit code is 128 + its number.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-ctx.Done()
-		stop() // a second interrupt ends the process at once
+		sig := <-sigs
+		cancel(cli.Interrupted(sig))
+		signal.Stop(sigs) // a second signal ends the process at once
 	}()
 	env, err := cli.OSEnv()
 	if err != nil {
@@ -24,6 +31,6 @@ func main() {
 		os.Exit(cli.ExitError)
 	}
 	code := cli.Main(ctx, os.Args[1:], env)
-	stop()
+	signal.Stop(sigs)
 	os.Exit(code)
 }

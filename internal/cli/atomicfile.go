@@ -2,9 +2,12 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // A pendingFile is a file's new content, written and synced to a temporary
@@ -16,30 +19,42 @@ type pendingFile struct {
 }
 
 // prepareFile writes data to a temporary file in dst's directory (so that
-// the rename is atomic) with mode perm, or the mode of an existing dst, and
-// syncs it.
+// the rename is atomic) and syncs it. A new file gets perm less the umask;
+// an existing dst keeps its mode, and a read-only one is refused rather than
+// replaced.
 func prepareFile(dst string, data []byte, perm fs.FileMode) (*pendingFile, error) {
 	dir, base := filepath.Split(dst)
 	if dir == "" {
 		dir = "."
 	}
+	keep := fs.FileMode(0)
 	if fi, err := os.Stat(dst); err == nil && fi.Mode().IsRegular() {
-		perm = fi.Mode().Perm()
+		if fi.Mode().Perm()&0o200 == 0 {
+			return nil, fmt.Errorf("%s is read-only: %w (make it writable to let legion change it)", dst, ErrReadOnly)
+		}
+		keep = fi.Mode().Perm()
+		// Never more open than the file it replaces, even for a moment.
+		perm &= keep
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	var f *os.File
+	tmp, err := createUnique(dir, "."+base+".tmp-", func(path string) (err error) {
+		// The kernel applies the umask to perm; a secret's 0600 is never
+		// readable by others, not even before the chmod below.
+		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	tmp := f.Name()
 	fail := func(err error) (*pendingFile, error) {
 		f.Close()
 		os.Remove(tmp)
 		return nil, err
 	}
-	// CreateTemp makes the file 0600 already, so a secret is never readable
-	// by others, not even between creation and this chmod.
-	if err := f.Chmod(perm); err != nil {
-		return fail(err)
+	if keep != 0 {
+		if err := f.Chmod(keep); err != nil {
+			return fail(err)
+		}
 	}
 	if _, err := f.Write(data); err != nil {
 		return fail(err)
@@ -52,6 +67,25 @@ func prepareFile(dst string, data []byte, perm fs.FileMode) (*pendingFile, error
 		return nil, err
 	}
 	return &pendingFile{tmp: tmp, dst: dst}, nil
+}
+
+// ErrReadOnly marks a file legion would have to replace but may not write.
+var ErrReadOnly = errors.New("read-only")
+
+// createUnique calls create with dir/prefix<random> until a name is free,
+// and returns that path. Unlike os.CreateTemp and os.MkdirTemp it leaves
+// the mode to create, so what it makes follows the umask.
+func createUnique(dir, prefix string, create func(path string) error) (string, error) {
+	for try := 0; ; try++ {
+		path := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		err := create(path)
+		if err == nil {
+			return path, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || try == 100 {
+			return "", err
+		}
+	}
 }
 
 // commit renames the temporary file over the destination and syncs the

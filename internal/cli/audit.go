@@ -14,13 +14,15 @@ var auditCmd = &command{
 	name:    "audit",
 	args:    "",
 	summary: "check dependencies against the registry's advisories",
-	help: `Sends legion.json's dependencies (with their ranges) to the registry's
-audit endpoint and lists the advisories whose affected versions a range
-admits. When legion.lock exists, the packages it adds transitively are
-audited too, each at its locked version.
+	help: `Sends every package legion.lock installs, direct dependencies included,
+each at its locked version, to the registry's audit endpoint and lists the
+advisories that affect those versions. A dependency of legion.json that is
+not installed yet is checked by its range; its advisories are listed but
+do not fail the audit.
 
-Exits 7 when an advisory at or above --level is found, so CI can gate on
-it; dependencies the registry could not check are listed but do not fail.`,
+Exits 7 when an advisory at or above --level affects an installed version,
+so CI can gate on it; dependencies the registry could not check are listed
+but do not fail.`,
 	run: (*app).runAudit,
 }
 
@@ -65,13 +67,16 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 	if err != nil {
 		return wrap(err, "audit")
 	}
+	// Each package at the version installed: the lock's. Only what is not
+	// installed yet goes by its range.
 	deps := map[string]string{}
-	maps.Copy(deps, m.Dependencies)
-	if lock != nil {
-		for name, p := range lock.prune(m.Dependencies).Packages {
-			if _, direct := deps[name]; !direct {
-				deps[name] = p.Version
-			}
+	installed := map[string]bool{}
+	for name, p := range lock.prune(m.Dependencies).Packages {
+		deps[name], installed[name] = p.Version, true
+	}
+	for name, r := range m.Dependencies {
+		if !installed[name] {
+			deps[name] = r
 		}
 	}
 	report := &legion.AuditReport{Advisories: []legion.Advisory{}, Clean: true}
@@ -95,7 +100,7 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 	})
 	failing := 0
 	for _, adv := range report.Advisories {
-		if rank(adv.Severity) >= min {
+		if rank(adv.Severity) >= min && installed[adv.Package] {
 			failing++
 		}
 	}
@@ -105,6 +110,15 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 		}
 	} else {
 		a.printAudit(report, len(deps))
+		var notInstalled []string
+		for _, name := range slices.Sorted(maps.Keys(deps)) {
+			if !installed[name] {
+				notInstalled = append(notInstalled, name)
+			}
+		}
+		if len(notInstalled) > 0 {
+			fmt.Fprintf(a.stdout, "not installed, checked by range (does not fail the audit): %s\n", strings.Join(notInstalled, ", "))
+		}
 	}
 	if failing > 0 {
 		return wrap(fmt.Errorf("%w: %s at or above %s", ErrAdvisories, plural(failing, "advisory"), *level), "audit")

@@ -105,6 +105,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 	a := &app{env: env, stdout: env.Stdout, stderr: env.Stderr}
 	err := a.main(ctx, args)
 	code := ExitCode(err)
+	var ie *InterruptError
+	if err != nil && errors.As(context.Cause(ctx), &ie) {
+		code = ie.Code // whatever failed, it failed because of the signal
+	}
 	if err != nil && !errors.Is(err, errHelp) {
 		fmt.Fprintln(a.stderr, errorLine(err))
 		if errors.Is(err, ErrUsage) {

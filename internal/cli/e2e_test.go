@@ -132,9 +132,8 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 }
 
-// run runs the built legion in the project directory with stdin.
-func (p *project) run(stdin string, args ...string) result {
-	p.t.Helper()
+// command is the built legion with args, to run in the project directory.
+func (p *project) command(args ...string) *exec.Cmd {
 	cmd := exec.Command(legionBin, args...)
 	cmd.Dir = p.dir
 	cmd.Env = append([]string{
@@ -143,6 +142,13 @@ func (p *project) run(stdin string, args ...string) result {
 		"AppData=" + filepath.Join(p.home, "AppData"),
 		"LEGION_REGISTRY=" + p.fx.srv.URL,
 	}, p.env...)
+	return cmd
+}
+
+// run runs the built legion in the project directory with stdin.
+func (p *project) run(stdin string, args ...string) result {
+	p.t.Helper()
+	cmd := p.command(args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

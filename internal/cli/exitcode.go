@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 
 	legion "github.com/legion-registry/legion-go"
 )
@@ -21,17 +23,23 @@ const (
 	ExitConflict  = 5 // version already published (409) or dependency conflict
 	ExitRateLimit = 6 // rate limited (429) after retries
 	ExitAdvisory  = 7 // audit found advisories at or above the chosen level
+	// A run stopped by a signal exits 128 + the signal's number: 130 on
+	// SIGINT, 143 on SIGTERM.
+	ExitInterrupted = 130
+	ExitTerminated  = 143
 )
 
 const exitCodeHelp = `Exit codes:
-  0  success
-  1  other error
-  2  usage: bad command line or invalid argument
-  3  authentication or permission: not logged in, bad token, forbidden (401, 403)
-  4  not found: package, version or user (404), or no version satisfies a range
-  5  conflict: version already published (409), or dependencies that cannot agree
-  6  rate limited (429) after retries
-  7  audit found advisories
+    0  success
+    1  other error
+    2  usage: bad command line or invalid argument
+    3  authentication or permission: not logged in, bad token, forbidden (401, 403)
+    4  not found: package, version or user (404), or no version satisfies a range
+    5  conflict: version already published (409), or dependencies that cannot agree
+    6  rate limited (429) after retries
+    7  audit found advisories
+  130  interrupted (SIGINT, Ctrl-C), after a clean stop
+  143  terminated (SIGTERM: CI cancellation, timeout, docker stop), after a clean stop
 `
 
 // Sentinels of the CLI's own failures, matched with errors.Is.
@@ -44,6 +52,34 @@ var (
 	// ErrAdvisories marks an audit that found advisories.
 	ErrAdvisories = errors.New("advisories found")
 )
+
+// InterruptError is the cause a signal gives the context of Main: the
+// command stops as cleanly as on any cancellation, and exits with Code.
+type InterruptError struct {
+	Signal os.Signal
+	Code   int
+}
+
+func (e *InterruptError) Error() string { return "interrupted by " + signalName(e.Signal) }
+
+// Interrupted is the cancellation cause for sig (SIGINT or SIGTERM).
+func Interrupted(sig os.Signal) error {
+	code := ExitInterrupted
+	if sig == syscall.SIGTERM {
+		code = ExitTerminated
+	}
+	return &InterruptError{Signal: sig, Code: code}
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
 
 // errHelp is returned after help was printed on request; it exits 0.
 var errHelp = errors.New("help requested")

@@ -6,11 +6,17 @@ import (
 	"sync"
 )
 
-// failure of the lowest index that did not fail merely from that
+// defaultConcurrency is how many requests run at once unless --concurrency
+// says otherwise.
+const defaultConcurrency = 16
+
+// forEach runs fn for 0..n-1 with at most limit at once (defaultConcurrency
+// when limit is 0). The first failure cancels the others; the error
+// returned is the failure of the lowest index that did not fail merely from that
 // cancellation, so the message does not depend on scheduling.
 func forEach(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) error) error {
 	if limit <= 0 {
-		limit = 8
+		limit = defaultConcurrency
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"strings"
 
+	"github.com/Masterminds/semver/v3"
 	legion "github.com/legion-registry/legion-go"
 	"github.com/legion-registry/legion-go/internal/semrange"
 )
@@ -15,7 +18,9 @@ var installCmd = &command{
 	summary: "install dependencies (all of legion.json's, or add the named ones)",
 	help: `Without arguments, installs everything legion.json names. With arguments,
 adds each package to legion.json's dependencies (with the range given, or
-^<resolved version> when none is given or it is "latest") and installs it.
+^<latest> when none is given or it is "latest") and installs it. A package
+asked for without a range gets the registry's latest version; when another
+range in the tree excludes it, the install fails naming the chains (exit 5).
 
 Each package gets the highest published version that satisfies every range
 on it (npm-style ranges: ^1.2.0, ~1.2, >=1 <2, 1.x), following the chosen
@@ -29,8 +34,14 @@ legion.json it is used as it is, without asking the registry, and nothing
 is rewritten: a second install is a no-op. Versions are looked up through
 the registry's versions endpoint, which does not count downloads.
 
-An install that fails part-way (network error, conflict, missing package)
-leaves legion.json, legion.lock and legion_modules exactly as they were.`,
+--frozen (for CI) installs exactly what legion.lock says and never rewrites
+it; it fails, writing nothing, when the lock is missing, does not satisfy
+legion.json, or names a version the registry does not have.
+
+An install that fails part-way (network error, conflict, missing package,
+interrupt) leaves legion.json, legion.lock and legion_modules exactly as
+they were. While it changes the project it holds .legion-project.lock; a
+second run waits up to 5s (LEGION_LOCK_WAIT) and then fails.`,
 	run: (*app).runInstall,
 }
 
@@ -64,9 +75,17 @@ func parseSpec(arg string) (installSpec, error) {
 
 func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error {
 	fs.withRegistry().withJSON()
+	frozen := fs.Bool("frozen", false, "install exactly legion.lock and never rewrite it (for CI)")
+	concurrency := fs.Int("concurrency", defaultConcurrency, "registry requests at a time")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *concurrency < 1 {
+		return usagef("pkg install: --concurrency must be at least 1, not %d", *concurrency)
+	}
+	if *frozen && len(pos) > 0 {
+		return usagef("pkg install --frozen takes no packages (it installs legion.lock as it is)")
 	}
 	var specs []installSpec
 	for _, arg := range pos {
@@ -76,6 +95,11 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 		}
 		specs = append(specs, s)
 	}
+	release, err := a.lockProject(ctx)
+	if err != nil {
+		return wrap(err, "install")
+	}
+	defer release()
 	m, mb, err := readManifest(a.env.Dir)
 	if err != nil {
 		return wrap(err, "install")
@@ -87,34 +111,70 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 	if err != nil {
 		return wrap(err, "install")
 	}
+	c, _, err := a.client(fs.registry, false)
+	if err != nil {
+		return wrap(err, "install")
+	}
+	limited := newLimitedSource(registrySource{c}, *concurrency)
+	src := newMemoSource(limited)
+	installed, err := installedSet(a.env.Dir)
+	if err != nil {
+		return wrap(err, "install")
+	}
+	// Downloads start as the solver chooses versions, and overlap the
+	// rest of the resolution.
+	pre := newPrefetcher(ctx, limited.Fetch, func(name string, v *semver.Version) bool {
+		return installed[name] == v.Original()
+	})
+	defer pre.stop()
+	prog := newProgress(a.stderr)
+	plan := applyPlan{
+		dir:          a.env.Dir,
+		oldManifest:  mb,
+		oldLock:      lb,
+		fetch:        pre.Fetch,
+		concurrency:  *concurrency,
+		progressLine: prog,
+	}
+	if *frozen {
+		if err := checkFrozen(m, lock); err != nil {
+			return wrap(err, "install --frozen")
+		}
+		plan.lock, plan.keepLock = lock, true
+		change, err := apply(ctx, plan)
+		if err != nil {
+			return wrap(frozenFetchError(err), "install --frozen")
+		}
+		return a.printChange(fs, change)
+	}
 
 	// The ranges to resolve: legion.json's, with the arguments replacing
-	// their names' entries ("*" resolves to the latest non-prerelease).
+	// their names' entries. A name given without a range (or with
+	// "latest") asks for the registry's latest version, exactly.
 	want := maps.Clone(m.Dependencies)
 	if want == nil {
 		want = map[string]string{}
 	}
 	unlock := map[string]bool{}
+	latest, err := latestVersions(ctx, src, specs, *concurrency)
+	if err != nil {
+		return wrap(err, "install")
+	}
 	for _, s := range specs {
 		want[s.name] = s.rng
 		if s.rng == "" {
-			want[s.name] = "*"
+			want[s.name] = latest[s.name].Original()
 		}
 		unlock[s.name] = true
 	}
 
-	c, _, err := a.client(fs.registry, false)
-	if err != nil {
-		return wrap(err, "install")
-	}
-	src := registrySource{c}
-	prog := newProgress(a.stderr)
 	solver := &Solver{
 		Root:        m.Name,
 		Source:      src,
 		Lock:        lock,
 		Unlock:      unlock,
-		Concurrency: 8,
+		Concurrency: *concurrency,
+		OnChoose:    pre.start,
 		OnRequest: func(n int) {
 			if n > 1 {
 				prog.update("legion: resolving (%d requests)", n)
@@ -124,12 +184,11 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 	res, err := solver.Solve(ctx, want)
 	prog.done()
 	if err != nil {
-		return wrap(err, "install")
+		return wrap(latestExcluded(err, latest), "install")
 	}
 
-	var newManifest *Manifest
 	if len(specs) > 0 {
-		newManifest = m.clone()
+		newManifest := m.clone()
 		if newManifest.Dependencies == nil {
 			newManifest.Dependencies = map[string]string{}
 		}
@@ -140,27 +199,76 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 			}
 			newManifest.Dependencies[s.name] = r
 		}
-		if maps.Equal(newManifest.Dependencies, m.Dependencies) {
-			newManifest = nil
+		if !maps.Equal(newManifest.Dependencies, m.Dependencies) {
+			plan.newManifest = newManifest
 		}
 	}
-	change, err := apply(ctx, applyPlan{
-		dir:          a.env.Dir,
-		oldManifest:  mb,
-		newManifest:  newManifest,
-		oldLock:      lb,
-		lock:         res.Lock(),
-		res:          res,
-		fetch:        src.Fetch,
-		concurrency:  8,
-		progressLine: prog,
-	})
+	plan.lock, plan.res = res.Lock(), res
+	change, err := apply(ctx, plan)
 	if err != nil {
 		return wrap(err, "install")
 	}
+	return a.printChange(fs, change)
+}
+
+func (a *app) printChange(fs *flagSet, change *projectChange) error {
 	if fs.json {
 		return writeJSON(a.stdout, change)
 	}
 	change.print(a.stdout)
 	return nil
+}
+
+// latestVersions looks up, concurrently, the registry's latest version of
+// each spec given without a range: the highest release, or the highest
+// prerelease when there is no release (as the registry's "latest").
+func latestVersions(ctx context.Context, src Source, specs []installSpec, concurrency int) (map[string]*semver.Version, error) {
+	var names []string
+	for _, s := range specs {
+		if s.rng == "" {
+			names = append(names, s.name)
+		}
+	}
+	found := make([]*semver.Version, len(names))
+	err := forEach(ctx, len(names), concurrency, func(ctx context.Context, i int) error {
+		list, err := src.Versions(ctx, names[i])
+		if err != nil {
+			return err
+		}
+		for _, pv := range list {
+			v := pv.Version
+			if v == nil {
+				continue
+			}
+			if best := found[i]; best == nil ||
+				(v.Prerelease() == "") != (best.Prerelease() == "") && v.Prerelease() == "" ||
+				(v.Prerelease() == "") == (best.Prerelease() == "") && v.GreaterThan(best) {
+				found[i] = v
+			}
+		}
+		if found[i] == nil {
+			return &NoMatchError{Name: names[i], Range: legion.Latest, Chain: names[i] + "@" + legion.Latest}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*semver.Version{}
+	for i, n := range names {
+		out[n] = found[i]
+	}
+	return out, nil
+}
+
+// latestExcluded explains a conflict on a package asked for at its latest
+// version: another range in the tree excludes that version.
+func latestExcluded(err error, latest map[string]*semver.Version) error {
+	var ce *ConflictError
+	if errors.As(err, &ce) {
+		if v, ok := latest[ce.Name]; ok {
+			return fmt.Errorf("the latest %s is %s, which another range in the tree excludes: %w", ce.Name, v.Original(), err)
+		}
+	}
+	return err
 }

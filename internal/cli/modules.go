@@ -93,7 +93,11 @@ type fetchFunc func(ctx context.Context, name string, v *semver.Version) (*legio
 // resolution's metadata or are fetched, concurrently. On error nothing is
 // left behind. When onFetch is set it is called after each fetch.
 func stageModules(ctx context.Context, projectDir string, l *Lock, res *Resolution, fetch fetchFunc, concurrency int, onFetch func(done, total int)) (string, error) {
-	staging, err := os.MkdirTemp(projectDir, ".legion_modules.staging-")
+	// Modes follow the umask (0777 and 0666 less it), so that a shared
+	// build (several users, Docker) can read and update legion_modules.
+	staging, err := createUnique(projectDir, ".legion_modules.staging-", func(path string) error {
+		return os.Mkdir(path, 0o777)
+	})
 	if err != nil {
 		return "", err
 	}
@@ -115,7 +119,7 @@ func stageModules(ctx context.Context, projectDir string, l *Lock, res *Resoluti
 		name := toFetch[i]
 		lp := l.Packages[name]
 		var meta *legion.PackageVersion
-		if r := res.Packages[name]; r != nil && r.Meta != nil && r.Version.Original() == lp.Version {
+		if r := res.get(name); r != nil && r.Meta != nil && r.Version.Original() == lp.Version {
 			meta = r.Meta
 		} else {
 			v, err := semrange.ParseVersion(lp.Version)
@@ -150,7 +154,7 @@ func stageModules(ctx context.Context, projectDir string, l *Lock, res *Resoluti
 // writeModule writes one package's directory: legion.json and, when the
 // version has one, README.md; both synced before the directory is swapped in.
 func writeModule(dir, name string, lp LockedPackage, meta *legion.PackageVersion) error {
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	if err := os.Mkdir(dir, 0o777); err != nil {
 		return err
 	}
 	m := moduleMeta{
@@ -182,7 +186,7 @@ func writeModule(dir, name string, lp LockedPackage, meta *legion.PackageVersion
 }
 
 func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return err
 	}
@@ -207,7 +211,7 @@ func copyDir(src, dst string) error {
 		target := filepath.Join(dst, rel)
 		switch {
 		case d.IsDir():
-			return os.Mkdir(target, 0o755)
+			return os.Mkdir(target, 0o777)
 		case d.Type().IsRegular():
 			return copyFile(path, target)
 		}
@@ -221,7 +225,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return err
 	}

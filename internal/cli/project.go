@@ -42,6 +42,7 @@ type applyPlan struct {
 	newManifest  *Manifest // nil: legion.json stays as it is
 	oldLock      []byte    // legion.lock as read; nil when there was none
 	lock         *Lock
+	keepLock     bool        // never rewrite legion.lock (install --frozen)
 	res          *Resolution // metadata fetched while resolving (may be nil)
 	fetch        fetchFunc   // for packages to install that res lacks
 	concurrency  int
@@ -67,7 +68,7 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 		}
 	}
 	lockBytes := p.lock.Marshal()
-	if bytes.Equal(lockBytes, p.oldLock) {
+	if p.keepLock || bytes.Equal(lockBytes, p.oldLock) {
 		lockBytes = nil
 	}
 	modsOK, err := modulesMatch(p.dir, p.lock)
@@ -125,7 +126,7 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 		writes = append(writes, write{filepath.Join(p.dir, manifestFile), manifestBytes, p.oldManifest})
 	}
 	for _, w := range writes {
-		f, err := prepareFile(w.path, w.data, 0o644)
+		f, err := prepareFile(w.path, w.data, 0o666)
 		if err != nil {
 			abort()
 			return nil, err
@@ -167,7 +168,7 @@ func restoreFile(path string, original []byte) {
 		os.Remove(path)
 		return
 	}
-	_ = writeFileAtomic(path, original, 0o644)
+	_ = writeFileAtomic(path, original, 0o666)
 }
 
 // installedSet is name → version of what legion_modules holds now.

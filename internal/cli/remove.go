@@ -25,6 +25,11 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 	if len(pos) == 0 {
 		return usagef("pkg remove needs at least one package name")
 	}
+	release, err := a.lockProject(ctx)
+	if err != nil {
+		return wrap(err, "remove")
+	}
+	defer release()
 	m, mb, err := readManifest(a.env.Dir)
 	if err != nil {
 		return wrap(err, "remove")
@@ -50,7 +55,7 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 	src := registrySource{c}
 	// The solver keeps every locked version that still fits, so with a
 	// complete lock this is the lock pruned to what remains, offline.
-	solver := &Solver{Root: m.Name, Source: src, Lock: lock, Concurrency: 8}
+	solver := &Solver{Root: m.Name, Source: src, Lock: lock}
 	res, err := solver.Solve(ctx, newManifest.Dependencies)
 	if err != nil {
 		return wrap(err, "remove")
@@ -63,7 +68,6 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 		lock:         res.Lock(),
 		res:          res,
 		fetch:        src.Fetch,
-		concurrency:  8,
 		progressLine: newProgress(a.stderr),
 	})
 	if err != nil {

@@ -36,8 +36,13 @@ type Solver struct {
 	Source      Source          // nil when only the lock may be used
 	Lock        *Lock           // preferred versions; nil for none
 	Unlock      map[string]bool // names whose locked version is not preferred
-	Concurrency int             // parallel requests; 8 when 0
+	Concurrency int             // parallel requests; defaultConcurrency when 0
 	OnRequest   func(done int)  // called after each request, for progress
+	// OnChoose, when set, is called each time a name gets a version, which
+	// may still change in a later round (the install starts its download).
+	// The calls of one round come once the next round's version lists are
+	// under way, so that work started from them queues behind the lists.
+	OnChoose func(name string, v *semver.Version)
 }
 
 // Resolution is the solver's answer.
@@ -53,6 +58,14 @@ type Resolved struct {
 	// Meta is the version's download metadata when the solver fetched it
 	// (nil when the version came from the lock).
 	Meta *legion.PackageVersion
+}
+
+// get returns the resolution of name; nil for none, or when r is nil.
+func (r *Resolution) get(name string) *Resolved {
+	if r == nil {
+		return nil
+	}
+	return r.Packages[name]
 }
 
 // Lock returns the resolution as a lock.
@@ -75,12 +88,13 @@ type versionInfo struct {
 
 type solverState struct {
 	*Solver
-	rootDeps map[string]string
-	lists    map[string][]*semver.Version // highest first
-	info     map[string]*versionInfo      // by name@version
-	chosen   map[string]*semver.Version
-	ranges   map[string]*semrange.Range
-	requests int
+	rootDeps  map[string]string
+	lists     map[string][]*semver.Version // highest first
+	info      map[string]*versionInfo      // by name@version
+	chosen    map[string]*semver.Version
+	ranges    map[string]*semrange.Range
+	requests  int
+	chosenNew []*Resolved // choices not yet passed to OnChoose
 }
 
 type constraint struct {
@@ -174,6 +188,7 @@ func (st *solverState) solve(ctx context.Context) (*Resolution, error) {
 			if cur := st.chosen[name]; cur == nil || !cur.Equal(v) || cur.Original() != v.Original() {
 				st.chosen[name] = v
 				changed = true
+				st.chosenNew = append(st.chosenNew, &Resolved{Name: name, Version: v})
 			}
 		}
 		for name := range st.chosen {
@@ -205,6 +220,11 @@ func (st *solverState) walk() (*walk, error) {
 	visited := map[string]bool{}
 	add := func(from string, fromVer *semver.Version, deps map[string]string) error {
 		for _, d := range slices.Sorted(maps.Keys(deps)) {
+			// Names become directories under legion_modules: one from the
+			// registry is checked before it is used.
+			if err := checkPackageName(d); err != nil {
+				return fmt.Errorf("%s@%s has a dependency with a bad name: %w", from, fromVer, err)
+			}
 			r, err := st.parseRange(deps[d])
 			if err != nil {
 				return fmt.Errorf("%s@%s depends on %s with an invalid range %q", from, fromVer, d, deps[d])
@@ -273,8 +293,9 @@ next:
 }
 
 // fetchMissing fetches, concurrently, the version lists the next picks need
-// and the metadata of chosen versions not yet known. It reports whether it
-// fetched anything.
+// (each version with its dependencies, so one request per package), and the
+// metadata of chosen versions whose dependencies the list did not carry. It
+// reports whether it fetched anything.
 func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) {
 	type task struct {
 		name string
@@ -290,19 +311,32 @@ func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) 
 		}
 	}
 	if len(tasks) == 0 {
+		st.reportChoices()
 		return false, nil
 	}
 	if st.Source == nil {
 		return false, ErrOffline
 	}
-	lists := make([][]*semver.Version, len(tasks))
+	// The last task of the first batch reports the previous round's
+	// choices, after the batch's other tasks were started.
+	lastOfBatch := min(len(tasks), max(st.Concurrency, 1)) - 1
+	if st.Concurrency <= 0 {
+		lastOfBatch = min(len(tasks), defaultConcurrency) - 1
+	}
+	lists := make([][]legion.PackageVersion, len(tasks))
 	metas := make([]*legion.PackageVersion, len(tasks))
 	var mu sync.Mutex
 	err := forEach(ctx, len(tasks), st.Concurrency, func(ctx context.Context, i int) error {
 		t := tasks[i]
+		if i == lastOfBatch {
+			st.reportChoices()
+		}
 		var err error
 		if t.v == nil {
 			lists[i], err = st.Source.Versions(ctx, t.name)
+			if errors.Is(err, legion.ErrNotFound) {
+				err = &MissingError{Name: t.name, Chain: st.chain(w, t.name, w.cons[t.name][0]), err: err}
+			}
 		} else {
 			metas[i], err = st.Source.Fetch(ctx, t.name, t.v)
 		}
@@ -319,23 +353,39 @@ func (st *solverState) fetchMissing(ctx context.Context, w *walk) (bool, error) 
 	}
 	for i, t := range tasks {
 		if t.v == nil {
-			vs := slices.Clone(lists[i])
+			vs := make([]*semver.Version, 0, len(lists[i]))
+			for _, pv := range lists[i] {
+				if pv.Version == nil {
+					continue
+				}
+				vs = append(vs, pv.Version)
+				// A locked version keeps the lock's dependencies.
+				if k := key(t.name, pv.Version); pv.Dependencies != nil && st.info[k] == nil {
+					st.info[k] = &versionInfo{deps: maps.Clone(pv.Dependencies)}
+				}
+			}
 			slices.SortStableFunc(vs, func(a, b *semver.Version) int { return b.Compare(a) })
 			st.lists[t.name] = vs
 			continue
 		}
 		m := metas[i]
-		for dep, r := range m.Dependencies {
-			if err := checkPackageName(dep); err != nil {
-				return false, fmt.Errorf("%s@%s has a dependency with a bad name: %w", t.name, t.v, err)
-			}
-			if _, err := st.parseRange(r); err != nil {
-				return false, fmt.Errorf("%s@%s depends on %s with an invalid range %q", t.name, t.v, dep, r)
-			}
+		deps := maps.Clone(m.Dependencies)
+		if deps == nil {
+			deps = map[string]string{}
 		}
-		st.info[key(t.name, t.v)] = &versionInfo{deps: maps.Clone(m.Dependencies), meta: m}
+		st.info[key(t.name, t.v)] = &versionInfo{deps: deps, meta: m}
 	}
 	return true, nil
+}
+
+// reportChoices passes the choices made since the last call to OnChoose.
+func (st *solverState) reportChoices() {
+	if st.OnChoose != nil {
+		for _, c := range st.chosenNew {
+			st.OnChoose(c.Name, c.Version)
+		}
+	}
+	st.chosenNew = nil
 }
 
 func (st *solverState) result() *Resolution {

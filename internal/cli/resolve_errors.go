@@ -42,6 +42,20 @@ func (e *NoMatchError) Error() string {
 
 func (e *NoMatchError) Is(target error) bool { return target == legion.ErrNoMatchingVersion }
 
+// MissingError is a dependency the registry does not have, with the chain
+// that needs it.
+type MissingError struct {
+	Name  string
+	Chain string // "app → a@1.0.0 → ghost@^1"
+	err   error
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("%s is not in the registry: %s", e.Name, e.Chain)
+}
+
+func (e *MissingError) Unwrap() error { return e.err }
+
 // CycleError is a dependency cycle that keeps resolution from settling.
 type CycleError struct{ Chain string }
 
@@ -61,6 +75,3 @@ func listVersions(vs []string) string {
 	}
 	return strings.Join(vs, ", ")
 }
-
-// forEach runs fn for 0..n-1 with at most limit at once (8 when limit is
-// 0). The first failure cancels the others; the error returned is the

@@ -18,6 +18,9 @@ import (
 type memSource struct {
 	pkgs map[string]map[string]map[string]string
 	fail map[string]error // by "name" (versions) or "name@version" (fetch)
+	// listsWithoutDeps makes Versions answer as a registry whose versions
+	// list does not carry dependencies.
+	listsWithoutDeps bool
 
 	mu    sync.Mutex
 	calls []string
@@ -29,7 +32,7 @@ func (s *memSource) record(c string) {
 	s.mu.Unlock()
 }
 
-func (s *memSource) Versions(ctx context.Context, name string) ([]*semver.Version, error) {
+func (s *memSource) Versions(ctx context.Context, name string) ([]legion.PackageVersion, error) {
 	s.record("versions " + name)
 	if err := s.fail[name]; err != nil {
 		return nil, err
@@ -38,9 +41,16 @@ func (s *memSource) Versions(ctx context.Context, name string) ([]*semver.Versio
 	if !ok {
 		return nil, fmt.Errorf("listing versions of %s: %w", name, legion.ErrNotFound)
 	}
-	var out []*semver.Version
-	for v := range vs {
-		out = append(out, semver.MustParse(v))
+	var out []legion.PackageVersion
+	for v, d := range vs {
+		pv := legion.PackageVersion{Version: semver.MustParse(v)}
+		if !s.listsWithoutDeps {
+			pv.Dependencies = maps.Clone(d)
+			if pv.Dependencies == nil {
+				pv.Dependencies = map[string]string{}
+			}
+		}
+		out = append(out, pv)
 	}
 	return out, nil
 }
@@ -96,10 +106,25 @@ func TestSolveTransitive(t *testing.T) {
 	if got := res.Packages["http"].Dependencies; !maps.Equal(got, deps{"core": "^1.1.0", "log": "~0.3"}) {
 		t.Errorf("http's dependencies = %v", got)
 	}
-	// Only the chosen versions are fetched, each once.
-	want := []string{"fetch core@1.4.2", "fetch http@1.2.0", "fetch log@0.3.9", "versions core", "versions http", "versions log"}
+	// The versions lists carry the dependencies: one request per package.
+	want := []string{"versions core", "versions http", "versions log"}
 	if got := src.sortedCalls(); !slices.Equal(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
+	}
+
+	// A registry whose lists lack dependencies: only the chosen versions
+	// are fetched, each once.
+	src.calls, src.listsWithoutDeps = nil, true
+	res, err = solve(t, src, nil, deps{"http": "^1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := versions(res), "core@1.4.2 http@1.2.0 log@0.3.9"; got != want {
+		t.Errorf("without dependencies in the lists: resolved %s, want %s", got, want)
+	}
+	want = []string{"fetch core@1.4.2", "fetch http@1.2.0", "fetch log@0.3.9", "versions core", "versions http", "versions log"}
+	if got := src.sortedCalls(); !slices.Equal(got, want) {
+		t.Errorf("without dependencies in the lists: calls = %q, want %q", got, want)
 	}
 }
 
@@ -169,8 +194,11 @@ func TestSolveNoMatchingVersion(t *testing.T) {
 func TestSolveMissingPackage(t *testing.T) {
 	src := &memSource{pkgs: map[string]map[string]deps{"a": {"1.0.0": {"ghost": "^1"}}}}
 	_, err := solve(t, src, nil, deps{"a": "^1"})
-	if !errors.Is(err, legion.ErrNotFound) {
+	if !errors.Is(err, legion.ErrNotFound) || ExitCode(err) != ExitNotFound {
 		t.Fatalf("err = %v, want not found", err)
+	}
+	if want := "ghost is not in the registry: app → a@1.0.0 → ghost@^1"; err.Error() != want {
+		t.Errorf("err = %s, want %s", err, want)
 	}
 }
 
@@ -390,5 +418,27 @@ func TestForEachReportsLowestIndexFailure(t *testing.T) {
 		return nil
 	}); err != nil || n != 50 {
 		t.Errorf("ran %d of 50, err %v", n, err)
+	}
+}
+
+func TestSolveReportsEveryChoice(t *testing.T) {
+	src := &memSource{pkgs: map[string]map[string]deps{
+		"http": {"1.0.0": {"core": "^1.0.0"}, "1.2.0": {"core": "^1.1.0", "log": "~0.3"}},
+		"core": {"1.0.0": nil, "1.4.2": nil},
+		"log":  {"0.3.9": nil},
+	}}
+	var mu sync.Mutex
+	var got []string
+	s := &Solver{Root: "app", Source: src, OnChoose: func(name string, v *semver.Version) {
+		mu.Lock()
+		got = append(got, name+"@"+v.Original())
+		mu.Unlock()
+	}}
+	if _, err := s.Solve(context.Background(), deps{"http": "^1"}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if want := []string{"core@1.4.2", "http@1.2.0", "log@0.3.9"}; !slices.Equal(got, want) {
+		t.Errorf("OnChoose saw %q, want %q", got, want)
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/Masterminds/semver/v3"
 	legion "github.com/legion-registry/legion-go"
@@ -10,29 +11,26 @@ import (
 
 // Source is where the solver learns what exists: the registry, in the CLI.
 type Source interface {
-	// Versions lists every published version of name.
-	Versions(ctx context.Context, name string) ([]*semver.Version, error)
+	// Versions lists every published version of name, each with its
+	// dependencies when the registry sends them (nil when it does not: the
+	// solver then asks Fetch for the versions it chooses).
+	Versions(ctx context.Context, name string) ([]legion.PackageVersion, error)
 	// Fetch returns one version's metadata, including its dependencies.
 	Fetch(ctx context.Context, name string, version *semver.Version) (*legion.PackageVersion, error)
 }
 
 // registrySource is the registry seen through the SDK. It reads versions
-// with ListVersions and metadata with Download; it never calls GetPackage,
-// which the registry counts as a download.
+// (with their dependencies) with ListVersions and a version's readme with
+// Download; it never calls GetPackage, which the registry counts as a
+// download.
 type registrySource struct{ c *legion.Client }
 
-func (s registrySource) Versions(ctx context.Context, name string) ([]*semver.Version, error) {
+func (s registrySource) Versions(ctx context.Context, name string) ([]legion.PackageVersion, error) {
 	list, err := s.c.ListVersions(ctx, name)
 	if err != nil {
 		return nil, wrap(err, "listing versions of %s", name)
 	}
-	vs := make([]*semver.Version, 0, len(list))
-	for _, pv := range list {
-		if pv.Version != nil {
-			vs = append(vs, pv.Version)
-		}
-	}
-	return vs, nil
+	return list, nil
 }
 
 func (s registrySource) Fetch(ctx context.Context, name string, v *semver.Version) (*legion.PackageVersion, error) {
@@ -48,4 +46,33 @@ func (s registrySource) Fetch(ctx context.Context, name string, v *semver.Versio
 		return nil, fmt.Errorf("fetching %s@%s: %w: the registry answered with %s", name, v, legion.ErrInvalidResponse, got)
 	}
 	return pv, nil
+}
+
+// memoSource remembers the version lists it was given, so that looking up
+// a package's latest version before resolving costs no second request.
+type memoSource struct {
+	Source
+	mu    sync.Mutex
+	lists map[string][]legion.PackageVersion
+}
+
+func newMemoSource(src Source) *memoSource {
+	return &memoSource{Source: src, lists: map[string][]legion.PackageVersion{}}
+}
+
+func (s *memoSource) Versions(ctx context.Context, name string) ([]legion.PackageVersion, error) {
+	s.mu.Lock()
+	list, ok := s.lists[name]
+	s.mu.Unlock()
+	if ok {
+		return list, nil
+	}
+	list, err := s.Source.Versions(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.lists[name] = list
+	s.mu.Unlock()
+	return list, nil
 }
