@@ -71,7 +71,7 @@ func TestAttemptHookTransportErrorAndLastAttempt(t *testing.T) {
 	var ws waits
 	var as attempts
 	c, srv := setup(t, ws.option(), as.option(), WithMaxAttempts(2))
-	srv.handle("/stats", resetFirst(10, `{"success":true}`))
+	srv.handle("/stats", resetFirst(10, `{"success":true,"users":1}`))
 	if _, err := c.Stats(context.Background()); err == nil {
 		t.Fatal("Stats succeeded on reset connections")
 	}
@@ -113,7 +113,7 @@ func TestLoggerLevelsAndContext(t *testing.T) {
 	var mu sync.Mutex
 	var recs []string
 	c, srv := setup(t, ws.option(), WithLogger(slog.New(recordHandler{&mu, &recs})))
-	srv.handle("/stats", failFirst(1, 503, nil, `{"success":true}`))
+	srv.handle("/stats", failFirst(1, 503, nil, `{"success":true,"users":1}`))
 	srv.handle("/users/nobody", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 404, `{"success":false,"error":"User not found"}`)
 	})

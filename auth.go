@@ -2,7 +2,6 @@ package legion
 
 import (
 	"context"
-	"fmt"
 	"strings"
 )
 
@@ -69,11 +68,7 @@ func (c *Client) session(ctx context.Context, path string, body any) (*Session, 
 	if err := c.send(ctx, request{method: "POST", path: path, body: body}, &env); err != nil {
 		return nil, err
 	}
-	s := Session{Token: Secret(env.Token), User: env.User.user()}
-	if s.Token == "" {
-		return nil, fmt.Errorf("%w: POST %s: the answer carries no token", ErrInvalidResponse, c.baseURL+path)
-	}
-	return &s, nil
+	return &Session{Token: Secret(env.Token), User: env.User.user()}, nil
 }
 
 // Me returns the account the client's token belongs to.

@@ -12,8 +12,10 @@ import (
 )
 
 // Error is what every method returns when the registry answers with a status
-// outside 2xx. Compare it with the sentinels below using errors.Is, or read
-// its fields with errors.As.
+// outside 2xx, or with a 2xx whose body is not a valid answer (then it
+// matches ErrInvalidResponse and no status sentinel, and StatusCode is the
+// 2xx: its RequestID is what a support ticket quotes). Compare it with the
+// sentinels below using errors.Is, or read its fields with errors.As.
 type Error struct {
 	StatusCode int           // HTTP status of the last response
 	Message    string        // the server's message, or an excerpt of a body that is not JSON
@@ -22,7 +24,12 @@ type Error struct {
 	RequestID  string        // X-Request-Id (or Cloudflare's CF-Ray) when the server sent one
 	RetryAfter time.Duration // from Retry-After, when the server sent it
 	Attempts   int           // requests sent, counting retries
+
+	invalid error // why a 2xx answer was refused; it wraps ErrInvalidResponse
 }
+
+// Unwrap gives ErrInvalidResponse (and its cause) for a refused 2xx answer.
+func (e *Error) Unwrap() error { return e.invalid }
 
 func (e *Error) Error() string {
 	var b strings.Builder

@@ -36,7 +36,7 @@ func (c *Client) Publish(ctx context.Context, req PublishRequest) (*PackageVersi
 	if err := validateDependencies(req.Dependencies); err != nil {
 		return nil, err
 	}
-	var env versionEnvelope
+	var env publishEnvelope
 	if err := c.send(ctx, request{method: "POST", path: "/packages/publish", body: req, auth: true}, &env); err != nil {
 		return nil, err
 	}

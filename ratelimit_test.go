@@ -79,7 +79,7 @@ func TestRateLimitRememberedWait(t *testing.T) {
 func TestRateLimitRememberedPastDeadline(t *testing.T) {
 	t.Parallel()
 	c, srv := setup(t, WithRetryWait(time.Millisecond, 20*time.Second), WithMaxAttempts(1))
-	srv.handle("/stats", failFirst(1, 429, http.Header{"Retry-After": {"15"}}, `{"success":true}`))
+	srv.handle("/stats", failFirst(1, 429, http.Header{"Retry-After": {"15"}}, `{"success":true,"users":1}`))
 	if _, err := c.Stats(context.Background()); !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("first call: err = %v", err)
 	}
@@ -102,7 +102,7 @@ func TestRateLimitRememberedPastDeadline(t *testing.T) {
 func TestRetryAfterTooLarge(t *testing.T) {
 	t.Parallel()
 	c, srv := setup(t, WithRetryWait(time.Millisecond, time.Second))
-	srv.handle("/stats", failFirst(5, 429, http.Header{"Retry-After": {"99999999999"}}, `{"success":true}`))
+	srv.handle("/stats", failFirst(5, 429, http.Header{"Retry-After": {"99999999999"}}, `{"success":true,"users":1}`))
 	_, err := c.Stats(context.Background())
 	var e *Error
 	if !errors.As(err, &e) || e.StatusCode != 429 || e.RetryAfter < 100*365*24*time.Hour {

@@ -113,16 +113,24 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 		return c.apiError(resp, r.method, u, data, cl.attempts)
 	}
 	if readErr != nil {
-		return fmt.Errorf("%w: %s %s: reading body: %w", ErrInvalidResponse, r.method, u, readErr)
+		return c.invalidAnswer(resp, r.method, u, data, cl.attempts, fmt.Errorf("reading body: %w", readErr))
 	}
 	if out == nil {
 		return nil
 	}
 	if err := decodeAnswer(data, out); err != nil {
-		return fmt.Errorf("%w: %s %s: %d answer: %w (body starts %q)",
-			ErrInvalidResponse, r.method, u, resp.StatusCode, err, excerpt(data))
+		return c.invalidAnswer(resp, r.method, u, data, cl.attempts, err)
 	}
 	return nil
+}
+
+// invalidAnswer is the *Error for a 2xx answer that cannot be used: it
+// carries the status, method, URL and request id like any other.
+func (c *Client) invalidAnswer(resp *http.Response, method, u string, body []byte, attempts int, cause error) *Error {
+	e := c.apiError(resp, method, u, nil, attempts)
+	e.invalid = fmt.Errorf("%w: %w", ErrInvalidResponse, cause)
+	e.Message = redactTokens(fmt.Sprintf("invalid response: %v (body starts %q)", cause, excerpt(body)))
+	return e
 }
 
 // apiError builds the *Error for a non-2xx answer, with the server's message

@@ -96,7 +96,7 @@ func TestRetry429RetryAfterDate(t *testing.T) {
 	var ws waits
 	c, srv := setup(t, ws.option(), withNow(now), WithRetryWait(time.Millisecond, 5*time.Second))
 	date := now.Add(3 * time.Second).Format(http.TimeFormat)
-	srv.handle("/stats", failFirst(1, 429, http.Header{"Retry-After": {date}}, `{"success":true}`))
+	srv.handle("/stats", failFirst(1, 429, http.Header{"Retry-After": {date}}, `{"success":true,"users":1}`))
 	if _, err := c.Stats(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestRetry429OverCap(t *testing.T) {
 	t.Parallel()
 	var ws waits
 	c, srv := setup(t, ws.option(), WithRetryWait(time.Millisecond, 30*time.Second))
-	srv.handle("/stats", failFirst(5, 429, http.Header{"Retry-After": {"3600"}}, `{"success":true}`))
+	srv.handle("/stats", failFirst(5, 429, http.Header{"Retry-After": {"3600"}}, `{"success":true,"users":1}`))
 	_, err := c.Stats(context.Background())
 	var apiErr *Error
 	if !errors.Is(err, ErrRateLimited) || !errors.As(err, &apiErr) || apiErr.RetryAfter != time.Hour || apiErr.Attempts != 1 {
@@ -138,7 +138,7 @@ func TestRetry429OverCap(t *testing.T) {
 func TestRetry429OverDeadline(t *testing.T) {
 	t.Parallel()
 	c, srv := setup(t, WithRetryWait(time.Millisecond, 30*time.Second))
-	srv.handle("/stats", failFirst(5, 429, http.Header{"Retry-After": {"20"}}, `{"success":true}`))
+	srv.handle("/stats", failFirst(5, 429, http.Header{"Retry-After": {"20"}}, `{"success":true,"users":1}`))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err := c.Stats(ctx)
@@ -309,7 +309,7 @@ func TestContextCancelledMidBackoff(t *testing.T) {
 	t.Parallel()
 	ct := &countingTransport{}
 	c, srv := setup(t, WithHTTPClient(&http.Client{Transport: ct}), WithRetryWait(time.Millisecond, time.Minute))
-	srv.handle("/stats", failFirst(10, 429, http.Header{"Retry-After": {"30"}}, `{"success":true}`))
+	srv.handle("/stats", failFirst(10, 429, http.Header{"Retry-After": {"30"}}, `{"success":true,"users":1}`))
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	start := time.Now()
@@ -334,7 +334,7 @@ func TestRetriesKeepCallersIdleConnections(t *testing.T) {
 	t.Parallel()
 	ct := &countingTransport{}
 	c, srv := setup(t, WithHTTPClient(&http.Client{Transport: ct}), WithMaxAttempts(2))
-	srv.handle("/stats", failFirst(10, 503, nil, `{"success":true}`))
+	srv.handle("/stats", failFirst(10, 503, nil, `{"success":true,"users":1}`))
 	if _, err := c.Stats(context.Background()); !errors.Is(err, ErrServer) {
 		t.Fatalf("err = %v, want ErrServer", err)
 	}

@@ -107,7 +107,7 @@ func TestUserAgent(t *testing.T) {
 	c, srv := setup(t, WithUserAgent("release-bot/2.1"))
 	srv.handle("/stats", func(w http.ResponseWriter, r *http.Request) {
 		testHeader(t, r, "User-Agent", "release-bot/2.1 legion-go/"+SDKVersion)
-		reply(w, 200, `{"success":true}`)
+		reply(w, 200, `{"success":true,"users":1}`)
 	})
 	if _, err := c.Stats(context.Background()); err != nil {
 		t.Fatal(err)

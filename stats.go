@@ -18,6 +18,6 @@ func (c *Client) Stats(ctx context.Context) (*Stats, error) {
 	if err := c.send(ctx, request{method: "GET", path: "/stats"}, &env); err != nil {
 		return nil, err
 	}
-	w := pick(env.Stats, &env.wireStats)
-	return &Stats{Packages: w.Packages, Downloads: w.Downloads, Users: w.Users, Popular: packages(w.Popular)}, nil
+	st := pick(env.Stats, &env.wireStats).stats()
+	return &st, nil
 }

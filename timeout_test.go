@@ -98,7 +98,7 @@ func TestTransportRetryRespectsDeadline(t *testing.T) {
 	t.Parallel()
 	// Waits are drawn in (0, 1h]: all but certain to pass a 2s deadline.
 	c, srv := setup(t, WithRetryWait(time.Hour, time.Hour))
-	srv.handle("/stats", resetFirst(10, `{"success":true}`))
+	srv.handle("/stats", resetFirst(10, `{"success":true,"users":1}`))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err := c.Stats(ctx)

@@ -20,9 +20,12 @@ import (
 // single pass of encoding/json (nested custom unmarshalers on containers
 // would re-scan every body several times).
 
-// envelope is what every answer decodes into.
+// envelope is what every answer decodes into. check reports an answer
+// that decoded but lacks what identifies its result (a package's name, a
+// version's version…): a "successful" answer is never returned empty.
 type envelope interface {
 	failure() (message string, failed bool)
+	check() error
 }
 
 // lister is an envelope whose payload may also come as a bare JSON array.
@@ -73,7 +76,10 @@ func decodeAnswer(data []byte, env envelope) error {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '[' {
 		if l, ok := env.(lister); ok {
-			return json.Unmarshal(data, l.bare())
+			if err := json.Unmarshal(data, l.bare()); err != nil {
+				return err
+			}
+			return env.check()
 		}
 		return errors.New("a list where an object was expected")
 	}
@@ -83,8 +89,11 @@ func decodeAnswer(data []byte, env envelope) error {
 	if msg, failed := env.failure(); failed {
 		return fmt.Errorf(`"success": false: %s`, redactTokens(msg))
 	}
-	return nil
+	return env.check()
 }
+
+// missing is the error of an answer without a field its result needs.
+func missing(what string) error { return fmt.Errorf("the answer has no %s", what) }
 
 // Leaf types: cheap custom decoders for single values.
 
@@ -103,7 +112,7 @@ func unquote(b []byte) (string, error) {
 type ver struct{ v *semver.Version }
 
 func (x *ver) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
+	if string(b) == "null" || string(b) == `""` { // absent, as for timestamps
 		return nil
 	}
 	s, err := unquote(b)
@@ -333,16 +342,55 @@ type userEnvelope struct {
 
 func (e *userEnvelope) user() User { return pick(e.User, &e.wireUser).user() }
 
+func (e *userEnvelope) check() error {
+	if pick(e.User, &e.wireUser).Username == "" {
+		return missing("user's username")
+	}
+	return nil
+}
+
 type sessionEnvelope struct {
 	status
 	Token string   `json:"token"`
 	User  wireUser `json:"user"`
 }
 
+func (e *sessionEnvelope) check() error {
+	switch {
+	case e.Token == "":
+		return missing("token")
+	case e.User.Username == "":
+		return missing("user's username")
+	}
+	return nil
+}
+
 type packageEnvelope struct {
 	status
 	wirePackage
 	Package *wirePackage `json:"package"`
+}
+
+func (e *packageEnvelope) check() error { return pick(e.Package, &e.wirePackage).check() }
+
+func (w *wirePackage) check() error {
+	if w.Name == "" {
+		return missing("package name")
+	}
+	return w.Versions.check()
+}
+
+// checkPackages checks every package of a list that must be there.
+func checkPackages(ws []wirePackage, key string) error {
+	if ws == nil {
+		return missing(key + " list")
+	}
+	for i := range ws {
+		if err := ws[i].check(); err != nil {
+			return fmt.Errorf("%s[%d]: %w", key, i, err)
+		}
+	}
+	return nil
 }
 
 // versionEnvelope also accepts the payload under "version", which a flat
@@ -368,6 +416,20 @@ func (x *versionOrObject) UnmarshalJSON(b []byte) error {
 	return x.ver.UnmarshalJSON(b)
 }
 
+func (e *versionEnvelope) check() error {
+	if e.version().Version == nil {
+		return missing("version")
+	}
+	return nil
+}
+
+// publishEnvelope accepts an answer without the published version: the
+// registry may answer only {"success": true, "message": …}, and Publish
+// then reports what it asked for (see there).
+type publishEnvelope struct{ versionEnvelope }
+
+func (e *publishEnvelope) check() error { return nil }
+
 func (e *versionEnvelope) version() PackageVersion {
 	for _, w := range []*wireVersion{e.Version.obj, e.Package, e.Download} {
 		if w != nil {
@@ -385,6 +447,23 @@ type versionsEnvelope struct {
 
 func (e *versionsEnvelope) bare() any { return &e.Versions }
 
+func (e *versionsEnvelope) check() error {
+	if e.Versions == nil {
+		return missing("versions list")
+	}
+	return e.Versions.check()
+}
+
+// check reports a listed version without its version.
+func (l versionList) check() error {
+	for i := range l {
+		if l[i].Version.v == nil {
+			return fmt.Errorf("versions[%d]: %w", i, missing("version"))
+		}
+	}
+	return nil
+}
+
 type pageEnvelope struct {
 	status
 	Packages []wirePackage `json:"packages"`
@@ -395,6 +474,8 @@ type pageEnvelope struct {
 
 func (e *pageEnvelope) bare() any { return &e.Packages }
 
+func (e *pageEnvelope) check() error { return checkPackages(e.Packages, "packages") }
+
 type searchEnvelope struct {
 	status
 	Results []wirePackage `json:"results"`
@@ -403,12 +484,26 @@ type searchEnvelope struct {
 
 func (e *searchEnvelope) bare() any { return &e.Results }
 
+func (e *searchEnvelope) check() error { return checkPackages(e.Results, "results") }
+
 type tokensEnvelope struct {
 	status
 	Tokens []wireToken `json:"tokens"`
 }
 
 func (e *tokensEnvelope) bare() any { return &e.Tokens }
+
+func (e *tokensEnvelope) check() error {
+	if e.Tokens == nil {
+		return missing("tokens list")
+	}
+	for i := range e.Tokens {
+		if e.Tokens[i].ID == "" {
+			return fmt.Errorf("tokens[%d]: %w", i, missing("id"))
+		}
+	}
+	return nil
+}
 
 // createdTokenEnvelope: flat, "token" is the value; wrapped, "token" is an
 // object that carries the value under its own "token".
@@ -439,6 +534,18 @@ func (x *tokenOrObject) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// check insists on the value: this answer is the one moment it exists.
+func (e *createdTokenEnvelope) check() error {
+	t := e.created()
+	switch {
+	case t.Value == "":
+		return missing("token value")
+	case t.ID == "":
+		return missing("token id")
+	}
+	return nil
+}
+
 func (e *createdTokenEnvelope) created() CreatedToken {
 	if o := e.Token.obj; o != nil {
 		return CreatedToken{Token: o.token(), Value: Secret(o.Token)}
@@ -446,11 +553,23 @@ func (e *createdTokenEnvelope) created() CreatedToken {
 	return CreatedToken{Token: e.wireToken.token(), Value: Secret(e.Token.value)}
 }
 
+// wireStats has pointers so that an answer without any total is told from
+// a registry that is empty.
 type wireStats struct {
-	Packages  int64         `json:"packages"`
-	Downloads int64         `json:"downloads"`
-	Users     int64         `json:"users"`
+	Packages  *int64        `json:"packages"`
+	Downloads *int64        `json:"downloads"`
+	Users     *int64        `json:"users"`
 	Popular   []wirePackage `json:"popular"`
+}
+
+func (w *wireStats) stats() Stats {
+	deref := func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	return Stats{Packages: deref(w.Packages), Downloads: deref(w.Downloads), Users: deref(w.Users), Popular: packages(w.Popular)}
 }
 
 type statsEnvelope struct {
@@ -459,10 +578,29 @@ type statsEnvelope struct {
 	Stats *wireStats `json:"stats"`
 }
 
+func (e *statsEnvelope) check() error {
+	w := pick(e.Stats, &e.wireStats)
+	if w.Packages == nil && w.Downloads == nil && w.Users == nil && w.Popular == nil {
+		return missing("statistics")
+	}
+	if w.Popular != nil {
+		return checkPackages(w.Popular, "popular")
+	}
+	return nil
+}
+
 type auditEnvelope struct {
 	status
 	AuditReport
 	Audit *AuditReport `json:"audit"`
+}
+
+func (e *auditEnvelope) check() error {
+	r := pick(e.Audit, &e.AuditReport)
+	if r.Advisories == nil && r.Problems == nil && r.Scanned == 0 && !r.Clean {
+		return missing("audit report")
+	}
+	return nil
 }
 
 // pick returns the wrapped payload when the server sent one.
