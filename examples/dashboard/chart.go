@@ -29,8 +29,8 @@ type tick struct {
 }
 
 const (
-	chartWidth  = 720
-	labelWidth  = 190
+	chartWidth  = 1060
+	labelWidth  = 200
 	valueWidth  = 80 // right margin for the value label
 	barHeight   = 22
 	barGap      = 8

@@ -45,7 +45,7 @@ func demoSeed(now time.Time) legiontest.Seed {
 			}
 			born := start.Add(time.Duration(rng.Int64N(int64(20 * 30 * 24 * time.Hour))))
 			at := born
-			major, minor, patch := rng.IntN(3), 0, 0
+			major, minor, patch := rng.IntN(3), 1+rng.IntN(3), 0
 			for v := range 1 + rng.IntN(10) {
 				switch r := rng.IntN(10); {
 				case v == 0:
