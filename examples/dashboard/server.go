@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -113,7 +112,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, status int, title,
 func (s *server) failRegistry(w http.ResponseWriter, r *http.Request, err error, notFound string) {
 	var apiErr *legion.Error
 	switch {
-	case errors.Is(err, context.Canceled):
+	case r.Context().Err() != nil:
 		return // the browser went away
 	case errors.Is(err, legion.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "Not found", notFound)

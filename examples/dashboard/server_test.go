@@ -227,11 +227,12 @@ func TestCancelledViewerDoesNotFailOthers(t *testing.T) {
 	}()
 	time.Sleep(100 * time.Millisecond) // the first viewer's call is in flight
 	done := make(chan int)
-	go func() { code, _ := f.get(t, "/"); done <- code }()
+	var body string
+	go func() { code, b := f.get(t, "/"); body = b; done <- code }()
 	time.Sleep(100 * time.Millisecond)
 	cancel()
-	if code := <-done; code != 200 {
-		t.Errorf("the second viewer got %d", code)
+	if code := <-done; code != 200 || !strings.Contains(body, `id="total-packages">42<`) {
+		t.Errorf("the second viewer got %d:\n%s", code, body)
 	}
 }
 
