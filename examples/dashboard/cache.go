@@ -18,6 +18,7 @@ type cache struct {
 	ttl     time.Duration
 	now     func() time.Time
 	timeout time.Duration // of one registry call, whoever asked first
+	max     int           // entries kept; searches are many and each is a key
 
 	group   singleflight.Group
 	mu      sync.Mutex
@@ -30,7 +31,7 @@ type entry struct {
 }
 
 func newCache(ttl time.Duration) *cache {
-	return &cache{ttl: ttl, now: time.Now, timeout: 15 * time.Second, entries: map[string]entry{}}
+	return &cache{ttl: ttl, now: time.Now, timeout: 15 * time.Second, max: 10_000, entries: map[string]entry{}}
 }
 
 // load returns the answer for key, from the cache while it is fresh, else
@@ -54,6 +55,12 @@ func load[T any](ctx context.Context, c *cache, key string, fetch func(context.C
 			return nil, err
 		}
 		c.mu.Lock()
+		for k := range c.entries { // full: forget any one (map order is random)
+			if len(c.entries) < c.max {
+				break
+			}
+			delete(c.entries, k)
+		}
 		c.entries[key] = entry{val: v, fetched: c.now()}
 		c.mu.Unlock()
 		return v, nil
