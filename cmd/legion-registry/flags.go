@@ -132,6 +132,7 @@ func parseRate(s string) (int, time.Duration, error) {
 	}
 	n, err := strconv.Atoi(ns)
 	if err != nil || n < 0 {
+		//lint:ignore ST1005 "N" is the placeholder of N/WINDOW, not a capitalized word
 		return 0, 0, errors.New("N must be a non-negative integer")
 	}
 	if ws != "" && (ws[0] < '0' || ws[0] > '9') && ws[0] != '.' {
