@@ -40,7 +40,9 @@ func TestEmptySuccessIsInvalid(t *testing.T) {
 			[]string{`{"success":true,"total":0}`}},
 		"ListTokens": {"/tokens", func(c *Client) (any, error) { return c.ListTokens(ctx0()) },
 			[]string{`{"success":true,"tokens":[{"name":"ci"}]}`}},
-		"CreateToken": {"/tokens", func(c *Client) (any, error) { return c.CreateToken(ctx0(), CreateTokenRequest{Name: "ci", Scopes: []Scope{ScopeRead}}) },
+		"CreateToken": {"/tokens", func(c *Client) (any, error) {
+			return c.CreateToken(ctx0(), CreateTokenRequest{Name: "ci", Scopes: []Scope{ScopeRead}})
+		},
 			[]string{`{"success":true,"id":"abcd1234","name":"ci"}`, `{"success":true,"token":{"id":"abcd1234"}}`, `{"success":true,"token":"lgn_x"}`}},
 		"Stats": {"/stats", func(c *Client) (any, error) { return c.Stats(ctx0()) }, nil},
 		"Audit": {"/audit", func(c *Client) (any, error) { return c.Audit(ctx0(), map[string]string{"lib": "^1"}) }, nil},
@@ -112,7 +114,9 @@ func isNilPointer(v any) bool {
 func TestEmptyListsAreValid(t *testing.T) {
 	t.Parallel()
 	c, srv := setup(t)
-	srv.handle("/packages", func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{"success":true,"packages":[],"total":0}`) })
+	srv.handle("/packages", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"success":true,"packages":[],"total":0}`)
+	})
 	srv.handle("/tokens", func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `[]`) })
 	srv.handle("/stats", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 200, `{"success":true,"packages":0,"downloads":0,"users":0,"popular":[]}`)
