@@ -147,6 +147,7 @@ func (c *Client) AllPackages(ctx context.Context, opts *ListOptions) iter.Seq2[P
 		if o.Limit == 0 {
 			o.Limit = MaxLimit
 		}
+		var size, seen int // the registry's page size; packages up to here
 		for {
 			list, err := c.ListPackages(ctx, &o)
 			if err != nil {
@@ -158,8 +159,21 @@ func (c *Client) AllPackages(ctx context.Context, opts *ListOptions) iter.Seq2[P
 					return
 				}
 			}
-			n := len(list.Packages)
-			if n == 0 || n < o.Limit || (list.Total > 0 && o.Page*o.Limit >= list.Total) {
+			// A registry may serve smaller pages than asked (its own
+			// limit, which it may send back): the end is an empty page or
+			// the total reached, never merely a short page. The pages
+			// skipped before the first were of the registry's size.
+			if size == 0 {
+				size = o.Limit
+				if list.Limit > 0 && list.Limit < size {
+					size = list.Limit
+				} else if n := len(list.Packages); n > 0 && n < size {
+					size = n
+				}
+				seen = (o.Page - 1) * size
+			}
+			seen += len(list.Packages)
+			if len(list.Packages) == 0 || (list.Total > 0 && seen >= list.Total) {
 				return
 			}
 			o.Page++

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -318,5 +320,41 @@ func TestDependenciesSentOrNot(t *testing.T) {
 	}
 	if vs[0].Dependencies == nil || len(vs[0].Dependencies) != 0 || vs[1].Dependencies != nil || vs[2].Dependencies != nil {
 		t.Errorf("dependencies = %#v, %#v, %#v; want empty, nil, nil", vs[0].Dependencies, vs[1].Dependencies, vs[2].Dependencies)
+	}
+}
+
+// A registry that serves smaller pages than asked (here 2 where 100 were
+// asked, with or without saying so) is read to the end, by its total or by
+// an empty page, not abandoned at the first short page.
+func TestAllPackagesSmallerPages(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, extra string }{
+		{"total and limit", `,"total":5,"limit":2`},
+		{"total only", `,"total":5`},
+		{"neither", ``},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, srv := setup(t)
+			all := []string{"a", "b", "c", "d", "e"}
+			srv.handle("/packages", func(w http.ResponseWriter, r *http.Request) {
+				page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				var items []string
+				for i := (page - 1) * 2; i < len(all) && i < page*2; i++ {
+					items = append(items, `{"name":"`+all[i]+`"}`)
+				}
+				reply(w, 200, `{"success":true,"packages":[`+strings.Join(items, ",")+`]`+tc.extra+`}`)
+			})
+			var names []string
+			for p, err := range c.AllPackages(context.Background(), nil) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, p.Name)
+			}
+			if diff := cmp.Diff(all, names); diff != "" {
+				t.Errorf("AllPackages (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Secret holds a token or a password. It prints, formats, logs and encodes
-// to JSON as "[redacted]", so a struct holding one (a Session, say) can be
+// to JSON, XML, YAML, TOML or any other text encoding (encoding.TextMarshaler)
+// as "[redacted]", so a struct holding one (a Session, say) can be
 // logged by any handler without leaking it; Reveal returns the value, for
 // the one place that must store or send it.
 type Secret string
@@ -24,3 +25,7 @@ func (s Secret) LogValue() slog.Value       { return slog.StringValue(redacted) 
 func (s Secret) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + redacted + `"`), nil
 }
+
+// MarshalText makes encoders that know encoding.TextMarshaler (XML, YAML,
+// TOML, CSV writers…) write "[redacted]" too.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }

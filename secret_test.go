@@ -3,7 +3,9 @@ package legion
 import (
 	"bytes"
 	"context"
+	"encoding"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -126,5 +128,25 @@ func TestTimestampForms(t *testing.T) {
 	var s stamp
 	if err := s.UnmarshalJSON([]byte(`null`)); err != nil || !s.t.IsZero() {
 		t.Errorf("stamp(null) = %v, %v", s.t, err)
+	}
+}
+
+// Text encoders (XML here; YAML and TOML use the same interface) print
+// "[redacted]", never the value.
+func TestSecretTextEncoders(t *testing.T) {
+	t.Parallel()
+	type creds struct {
+		Token Secret `xml:"token" json:"token"`
+	}
+	b, err := xml.Marshal(creds{Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "TESTtoken") || !strings.Contains(string(b), "[redacted]") {
+		t.Errorf("xml.Marshal = %s", b)
+	}
+	var tm encoding.TextMarshaler = Secret(testToken)
+	if txt, _ := tm.MarshalText(); string(txt) != "[redacted]" {
+		t.Errorf("MarshalText = %s", txt)
 	}
 }

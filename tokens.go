@@ -21,6 +21,8 @@ type Token struct {
 	Prefix     string    `json:"prefix,omitempty"`
 	Scopes     []Scope   `json:"scopes"`
 	CreatedAt  time.Time `json:"createdAt"`
+	// LastUsedAt is the zero time for a token never used (the registry
+	// sends null, nothing or ""); test it with IsZero.
 	LastUsedAt time.Time `json:"lastUsedAt"`
 }
 
