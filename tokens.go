@@ -16,11 +16,11 @@ const (
 
 // Token describes an API token; the registry shows only its prefix.
 type Token struct {
-	ID         string    `json:"id"` // short id, the token's last 8 characters
-	Name       string    `json:"name"`
-	Prefix     string    `json:"prefix,omitempty"`
-	Scopes     []Scope   `json:"scopes"`
-	CreatedAt  time.Time `json:"createdAt"`
+	ID        string    `json:"id"` // short id, the token's last 8 characters
+	Name      string    `json:"name"`
+	Prefix    string    `json:"prefix,omitempty"`
+	Scopes    []Scope   `json:"scopes"`
+	CreatedAt time.Time `json:"createdAt"`
 	// LastUsedAt is the zero time for a token never used (the registry
 	// sends null, nothing or ""); test it with IsZero.
 	LastUsedAt time.Time `json:"lastUsedAt"`
