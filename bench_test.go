@@ -125,3 +125,29 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDecodePackage isolates what GetPackage adds to bare decoding:
+// the same body, decoded into the SDK's typed Package and into barePackage.
+func BenchmarkDecodePackage(b *testing.B) {
+	pkg, _ := benchPayloads()
+	data := []byte(pkg)
+	b.Run("sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			var env packageEnvelope
+			if err := decodeAnswer(data, &env); err != nil {
+				b.Fatal(err)
+			}
+			_ = env.pkg()
+		}
+	})
+	b.Run("bare", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			var out struct{ Package barePackage }
+			if err := json.Unmarshal(data, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,8 +1,11 @@
 package legion
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // decoders runs data through each answer's envelope and result, exactly as
@@ -22,12 +25,22 @@ var decoders = []func(data []byte) error{
 		}
 		return need(env.Token != "" && env.User.user().Username != "", "session without token or user")
 	},
-	func(data []byte) error { // GetPackage
+	func(data []byte) error { // GetPackage, and its fast path against the tolerant one
 		var env packageEnvelope
 		if err := decodeAnswer(data, &env); err != nil {
 			return nil
 		}
-		return pkgOK(pick(env.Package, &env.wirePackage).pkg())
+		p := env.pkg()
+		if env.fast != nil {
+			var slow packageEnvelope
+			if err := json.Unmarshal(data, &slow); err != nil || slow.check() != nil {
+				return fmt.Errorf("the fast path accepted what the tolerant one refuses (%v)", err)
+			}
+			if diff := cmp.Diff(pick(slow.Package, &slow.wirePackage).pkg(), p, cmpOpts); diff != "" {
+				return fmt.Errorf("fast and tolerant paths differ (-tolerant +fast):\n%s", diff)
+			}
+		}
+		return pkgOK(p)
 	},
 	func(data []byte) error { // Download
 		var env versionEnvelope

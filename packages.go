@@ -194,7 +194,7 @@ func (c *Client) GetPackage(ctx context.Context, name string) (*Package, error) 
 	if err := c.send(ctx, request{method: "GET", path: "/packages/" + pathSegment(name)}, &env); err != nil {
 		return nil, err
 	}
-	p := pick(env.Package, &env.wirePackage).pkg()
+	p := env.pkg()
 	return &p, nil
 }
 

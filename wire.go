@@ -28,6 +28,12 @@ type envelope interface {
 	check() error
 }
 
+// fastDecoder is an envelope with a fast path for the common shape of its
+// answers (see wire_fast.go); it reports false to take the tolerant one.
+type fastDecoder interface {
+	decodeFast(data []byte) bool
+}
+
 // lister is an envelope whose payload may also come as a bare JSON array.
 type lister interface {
 	envelope
@@ -83,8 +89,10 @@ func decodeAnswer(data []byte, env envelope) error {
 		}
 		return errors.New("a list where an object was expected")
 	}
-	if err := json.Unmarshal(data, env); err != nil {
-		return err
+	if f, ok := env.(fastDecoder); !ok || !f.decodeFast(data) {
+		if err := json.Unmarshal(data, env); err != nil {
+			return err
+		}
 	}
 	if msg, failed := env.failure(); failed {
 		return fmt.Errorf(`"success": false: %s`, redactTokens(msg))
@@ -119,12 +127,22 @@ func (x *ver) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("version %s: not a string", b)
 	}
-	if x.v, err = semver.StrictNewVersion(s); err != nil {
-		if x.v, err = semver.NewVersion(s); err != nil {
-			return fmt.Errorf("version %q: %w", s, err)
+	x.v, err = parseVer(s)
+	return err
+}
+
+// parseVer parses a version string; "" is absent (nil).
+func parseVer(s string) (*semver.Version, error) {
+	if s == "" {
+		return nil, nil
+	}
+	v, err := semver.StrictNewVersion(s)
+	if err != nil {
+		if v, err = semver.NewVersion(s); err != nil {
+			return nil, fmt.Errorf("version %q: %w", s, err)
 		}
 	}
-	return nil
+	return v, nil
 }
 
 // stamp is a timestamp: RFC 3339, SQLite's "2006-01-02 15:04:05" (UTC), ISO
@@ -160,13 +178,22 @@ func (s *stamp) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
+	s.t, err = parseStamp(str)
+	return err
+}
+
+// parseStamp parses a timestamp string in any of stampLayouts; "" is the
+// zero time.
+func parseStamp(str string) (time.Time, error) {
+	if str == "" {
+		return time.Time{}, nil
+	}
 	for _, layout := range stampLayouts {
 		if t, err := time.Parse(layout, str); err == nil {
-			s.t = t
-			return nil
+			return t, nil
 		}
 	}
-	return fmt.Errorf("timestamp %q: unknown format", str)
+	return time.Time{}, fmt.Errorf("timestamp %q: unknown format", str)
 }
 
 // firstTime returns the first non-zero of a field's spellings.
@@ -369,9 +396,25 @@ type packageEnvelope struct {
 	status
 	wirePackage
 	Package *wirePackage `json:"package"`
+	fast    *Package     // set by decodeFast (wire_fast.go)
 }
 
-func (e *packageEnvelope) check() error { return pick(e.Package, &e.wirePackage).check() }
+func (e *packageEnvelope) pkg() Package {
+	if e.fast != nil {
+		return *e.fast
+	}
+	return pick(e.Package, &e.wirePackage).pkg()
+}
+
+func (e *packageEnvelope) check() error {
+	if e.fast != nil {
+		if e.fast.Name == "" {
+			return missing("package name")
+		}
+		return nil // decodeFast parsed every listed version's version
+	}
+	return pick(e.Package, &e.wirePackage).check()
+}
 
 func (w *wirePackage) check() error {
 	if w.Name == "" {
