@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -109,6 +110,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"success":false,"error":"internal error: encoding the answer"}`)
 	}
+	b = jsTimes(b)
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -138,12 +140,16 @@ type endpoint struct {
 
 // on runs the endpoint for the request's method, or answers 405 with Allow.
 func (c *reqCtx) on(eps ...endpoint) (int, any) {
-	methods := make([]string, len(eps))
-	for i, ep := range eps {
-		if c.req.Method == ep.method {
+	methods := make([]string, 0, len(eps)+1)
+	for _, ep := range eps {
+		// HEAD is GET without the body (net/http drops what is written).
+		if c.req.Method == ep.method || c.req.Method == http.MethodHead && ep.method == http.MethodGet {
 			return ep.h(c)
 		}
-		methods[i] = ep.method
+		methods = append(methods, ep.method)
+		if ep.method == http.MethodGet {
+			methods = append(methods, http.MethodHead)
+		}
 	}
 	allow := strings.Join(methods, ", ")
 	c.w.Header().Set("Allow", allow)
@@ -307,4 +313,30 @@ func (r *Registry) authLocked(c *reqCtx, need legion.Scope) (*userRec, *tokenRec
 		return nil, nil, &failure{http.StatusForbidden, "this token lacks the " + string(need) + " scope"}
 	}
 	return r.st.users[t.user], t, nil
+}
+
+// timestampField matches a timestamp as encoding/json writes a time.Time
+// (RFC 3339, trailing zeros of the fraction trimmed) under the API's
+// timestamp keys. encoding/json escapes every quote inside a string, so
+// `"createdAt":"` can only be a key, never text inside a value.
+var timestampField = regexp.MustCompile(`"(createdAt|updatedAt|publishedAt|lastUsedAt)":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z"`)
+
+// jsTimes rewrites the timestamps of an answer as a JavaScript registry
+// writes them, with Date.prototype.toISOString(): always three fractional
+// digits ("…T17:53:08.850Z"); and a token never used has "lastUsedAt": null.
+func jsTimes(b []byte) []byte {
+	return timestampField.ReplaceAllFunc(b, func(m []byte) []byte {
+		sub := timestampField.FindSubmatch(m)
+		key, secs, frac := sub[1], sub[2], sub[3]
+		if string(key) == "lastUsedAt" && string(secs) == "0001-01-01T00:00:00" && len(frac) == 0 {
+			return []byte(`"lastUsedAt":null`)
+		}
+		ms := (string(frac) + "000")[:3]
+		out := make([]byte, 0, len(m)+4)
+		out = append(out, '"')
+		out = append(out, key...)
+		out = append(out, `":"`...)
+		out = append(out, secs...)
+		return append(append(append(out, '.'), ms...), `Z"`...)
+	})
 }

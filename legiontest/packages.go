@@ -147,7 +147,9 @@ func (r *Registry) getPackage(c *reqCtx) (int, any) {
 	if p == nil {
 		return c.fail(http.StatusNotFound, fmt.Sprintf("package %q not found", clip(c.segs[1])))
 	}
-	p.downloads++
+	if c.req.Method != http.MethodHead { // a HEAD fetches nothing
+		p.downloads++
+	}
 	return http.StatusOK, packageBody{true, p.wire()}
 }
 

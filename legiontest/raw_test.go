@@ -2,8 +2,10 @@ package legiontest_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -99,19 +101,19 @@ func TestWrongMethod(t *testing.T) {
 	for _, tc := range []struct{ method, path, allow string }{
 		{"GET", "/auth/signup", "POST"},
 		{"PUT", "/auth/login", "POST"},
-		{"POST", "/auth/me", "GET"},
-		{"DELETE", "/packages", "GET"},
-		{"PUT", "/tokens", "GET, POST"},
+		{"POST", "/auth/me", "GET, HEAD"},
+		{"DELETE", "/packages", "GET, HEAD"},
+		{"PUT", "/tokens", "GET, HEAD, POST"},
 		{"GET", "/tokens/abcdefgh", "DELETE"},
 		{"GET", "/packages/publish", "POST"},
 		{"GET", "/packages/unpublish", "POST"},
-		{"POST", "/packages/lib", "GET"},
-		{"DELETE", "/packages/lib/versions", "GET"},
-		{"HEAD", "/packages/lib/1.0.0/download", "GET"},
-		{"POST", "/search?q=x", "GET"},
-		{"PATCH", "/users/alice", "GET"},
-		{"POST", "/users/alice/packages", "GET"},
-		{"POST", "/stats", "GET"},
+		{"POST", "/packages/lib", "GET, HEAD"},
+		{"DELETE", "/packages/lib/versions", "GET, HEAD"},
+		{"HEAD", "/packages/publish", "POST"},
+		{"POST", "/search?q=x", "GET, HEAD"},
+		{"PATCH", "/users/alice", "GET, HEAD"},
+		{"POST", "/users/alice/packages", "GET, HEAD"},
+		{"POST", "/stats", "GET, HEAD"},
 		{"GET", "/audit", "POST"},
 	} {
 		req := httptest.NewRequest(tc.method, legiontest.BasePath+tc.path, nil)
@@ -234,7 +236,7 @@ func TestRawAnswersShapes(t *testing.T) {
 		t.Errorf("publish message = %v", r.Body["message"])
 	}
 	v := r.Body["version"].(map[string]any)
-	if v["name"] != "lib" || v["version"] != "1.1.0" || v["readme"] != "# lib" || v["publishedAt"] != t0.Format("2006-01-02T15:04:05Z") {
+	if v["name"] != "lib" || v["version"] != "1.1.0" || v["readme"] != "# lib" || v["publishedAt"] != t0.Format("2006-01-02T15:04:05.000Z") {
 		t.Errorf("published version = %v", v)
 	}
 
@@ -314,4 +316,54 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// HEAD answers every GET route as GET does, without a body.
+func TestHeadAnswersAsGet(t *testing.T) {
+	t.Parallel()
+	srv, tok := rawServer(t)
+	for _, path := range []string{"/packages", "/packages/lib", "/packages/lib/versions", "/packages/lib/1.0.0/download",
+		"/search?q=lib", "/users/alice", "/users/alice/packages", "/stats", "/auth/me", "/tokens", "/packages/nope"} {
+		get := do(t, srv, "GET", path, "", "Authorization", "Bearer "+tok)
+		req, _ := http.NewRequest("HEAD", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		head, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, head.Body)
+		head.Body.Close()
+		if head.StatusCode != get.Status || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") || n != 0 {
+			t.Errorf("HEAD %s: %d %q with %d bytes; GET: %d %q", path, head.StatusCode, head.Header.Get("Content-Type"), n, get.Status, get.Header.Get("Content-Type"))
+		}
+	}
+	if n := srv.Downloads("lib"); n != 1 {
+		t.Errorf("downloads = %d: the GET counts one, the HEAD none", n)
+	}
+}
+
+// Timestamps look as a JavaScript registry writes them: three fractional
+// digits always; a token never used has "lastUsedAt": null.
+func TestTimestampsAsJavaScriptWritesThem(t *testing.T) {
+	t.Parallel()
+	srv, tok := rawServer(t)
+	stamp := regexp.MustCompile(`"(createdAt|updatedAt|publishedAt|lastUsedAt)":("[^"]*"|null)`)
+	iso := regexp.MustCompile(`^"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$`)
+	seen := 0
+	for _, path := range []string{"/packages", "/packages/lib", "/packages/lib/versions", "/packages/lib/1.0.0/download", "/users/alice", "/auth/me", "/tokens"} {
+		body := string(do(t, srv, "GET", path, "", "Authorization", "Bearer "+tok).Raw)
+		for _, m := range stamp.FindAllStringSubmatch(body, -1) {
+			seen++
+			if m[2] == "null" && m[1] != "lastUsedAt" || m[2] != "null" && !iso.MatchString(m[2]) {
+				t.Errorf("GET %s: %s:%s", path, m[1], m[2])
+			}
+		}
+	}
+	if seen < 7 {
+		t.Errorf("saw %d timestamps, want at least one per answer", seen)
+	}
+	r := do(t, srv, "POST", "/tokens", `{"name":"fresh","scopes":["read"]}`, "Authorization", "Bearer "+tok)
+	if !strings.Contains(string(r.Raw), `"lastUsedAt":null`) {
+		t.Errorf("a new token: %s", r.Raw)
+	}
 }
