@@ -65,7 +65,11 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		rec.Authenticated = r.tokenValid(c.hash)
 		secs := max(int64((wait+time.Second-1)/time.Second), 1)
 		sw.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-		writeJSON(sw, http.StatusTooManyRequests, errorBody{Error: fmt.Sprintf("rate limit exceeded; retry in %d seconds", secs)})
+		unit := "seconds"
+		if secs == 1 {
+			unit = "second"
+		}
+		writeJSON(sw, http.StatusTooManyRequests, errorBody{Error: fmt.Sprintf("rate limit exceeded; retry in %d %s", secs, unit)})
 		return
 	}
 	rec.Authenticated = r.touch(c.hash)
@@ -238,7 +242,96 @@ func (c *reqCtx) decode(v any, limit int64) *failure {
 		}
 		return &failure{http.StatusBadRequest, "invalid JSON: " + err.Error()}
 	}
+	// encoding/json stores null as "" (which means "*" for a dependency):
+	// refuse it where a string, an object or an array element is needed.
+	var tree any
+	if json.Unmarshal(c.body, &tree) == nil {
+		if field, want := nullIn(reflect.TypeOf(v), tree, ""); field != "" {
+			return &failure{http.StatusBadRequest, fmt.Sprintf("invalid JSON: field %q: expected %s, got null", field, want)}
+		}
+	}
 	return nil
+}
+
+// nullIn finds a null in tree where t needs a value (a string or a number
+// field, a map's value, an array's element) and names it.
+func nullIn(t reflect.Type, tree any, path string) (field, want string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, _ := tree.(map[string]any)
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			val, ok := lookupFold(obj, name)
+			if !ok {
+				continue
+			}
+			p := joinPath(path, name)
+			if val == nil {
+				switch f.Type.Kind() {
+				case reflect.Pointer, reflect.Map, reflect.Slice:
+					continue // a list or an object that is not there: none
+				}
+				return p, kindName(f.Type)
+			}
+			if field, want := nullIn(f.Type, val, p); field != "" {
+				return field, want
+			}
+		}
+	case reflect.Map:
+		obj, _ := tree.(map[string]any)
+		for k, val := range obj {
+			p := fmt.Sprintf("%s[%q]", path, k)
+			if val == nil {
+				return p, kindName(t.Elem())
+			}
+			if field, want := nullIn(t.Elem(), val, p); field != "" {
+				return field, want
+			}
+		}
+	case reflect.Slice:
+		arr, _ := tree.([]any)
+		for i, val := range arr {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if val == nil {
+				return p, kindName(t.Elem())
+			}
+			if field, want := nullIn(t.Elem(), val, p); field != "" {
+				return field, want
+			}
+		}
+	}
+	return "", ""
+}
+
+// lookupFold finds a key as encoding/json matches fields: exactly, or else
+// case-insensitively.
+func lookupFold(obj map[string]any, name string) (any, bool) {
+	if v, ok := obj[name]; ok {
+		return v, true
+	}
+	for k, v := range obj {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
 }
 
 func kindName(t reflect.Type) string {

@@ -60,6 +60,10 @@ func (c *ManualClock) Set(t time.Time) {
 	c.now = t
 }
 
+// MaxRateWindow is the longest rate-limit window: a longer one would
+// overflow the arithmetic of Retry-After.
+const MaxRateWindow = 366 * 24 * time.Hour
+
 // LimitKey says what the rate limiter counts requests by.
 type LimitKey int
 
@@ -143,6 +147,9 @@ func WithRateLimit(n int, window time.Duration, by LimitKey) Option {
 		}
 		if n > 0 && window <= 0 {
 			return errors.New("legiontest: WithRateLimit: window must be positive")
+		}
+		if window > MaxRateWindow {
+			return fmt.Errorf("legiontest: WithRateLimit: window %v is over the maximum %v", window, MaxRateWindow)
 		}
 		if by != ByToken && by != ByAddress {
 			return fmt.Errorf("legiontest: WithRateLimit: unknown %v", by)

@@ -367,3 +367,30 @@ func TestTimestampsAsJavaScriptWritesThem(t *testing.T) {
 		t.Errorf("a new token: %s", r.Raw)
 	}
 }
+
+// null where a string, a map value or an array element is needed is a 400
+// naming the field, not "" (which would mean "*" for a dependency).
+func TestNullFieldsRefused(t *testing.T) {
+	t.Parallel()
+	srv, tok := rawServer(t)
+	auth := []string{"Authorization", "Bearer " + tok}
+	for _, tc := range []struct{ path, body, field string }{
+		{"/packages/publish", `{"name":"lib","version":"2.0.0","dependencies":{"legion-http":null}}`, `dependencies[\"legion-http\"]`},
+		{"/packages/publish", `{"name":"lib","version":"2.0.0","keywords":["x",null]}`, `keywords[1]`},
+		{"/packages/publish", `{"name":null,"version":"2.0.0"}`, `name`},
+		{"/packages/unpublish", `{"name":null}`, `name`},
+		{"/auth/signup", `{"username":"bob","email":null,"password":"password-bob"}`, `email`},
+		{"/tokens", `{"name":"ci","scopes":["read",null]}`, `scopes[1]`},
+	} {
+		r := do(t, srv, "POST", tc.path, tc.body, auth...)
+		msg, _ := r.Body["error"].(string)
+		if r.Status != 400 || !strings.Contains(msg, tc.field) || !strings.Contains(msg, "null") {
+			t.Errorf("POST %s %s: %d %q; want 400 naming %s", tc.path, tc.body, r.Status, msg, tc.field)
+		}
+	}
+	// A list or an object that is null is absent: none.
+	do(t, srv, "POST", "/packages/publish", `{"name":"lib","version":"2.0.0","dependencies":null,"keywords":null}`, auth...).want(t, 201, "")
+	if vs := srv.Versions("lib"); len(vs) != 2 {
+		t.Errorf("versions = %v: only the last publish should have landed", vs)
+	}
+}

@@ -189,8 +189,8 @@ func (a *admin) setRateLimit(w http.ResponseWriter, r *http.Request) {
 	var window time.Duration
 	if *body.N > 0 {
 		var err error
-		if window, err = time.ParseDuration(body.Window); err != nil || window <= 0 {
-			fail(w, http.StatusBadRequest, `window must be a positive duration such as "1m"`)
+		if window, err = time.ParseDuration(body.Window); err != nil || window <= 0 || window > legiontest.MaxRateWindow {
+			fail(w, http.StatusBadRequest, fmt.Sprintf(`window must be a positive duration such as "1m", at most %v`, legiontest.MaxRateWindow))
 			return
 		}
 	}

@@ -142,6 +142,9 @@ func parseRate(s string) (int, time.Duration, error) {
 	if err != nil || w <= 0 {
 		return 0, 0, errors.New("WINDOW must be a positive duration, e.g. 1m or 30s")
 	}
+	if w > legiontest.MaxRateWindow {
+		return 0, 0, fmt.Errorf("WINDOW must be at most %v", legiontest.MaxRateWindow)
+	}
 	return n, w, nil
 }
 

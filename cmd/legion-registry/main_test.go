@@ -709,6 +709,11 @@ func TestParseRate(t *testing.T) {
 			t.Errorf("parseRate(%q) = %d, %v, %v", in, n, w, err)
 		}
 	}
+	for _, in := range []string{"1/2562047h47m16s", "1/9000h", "x/1m", "1/0s"} {
+		if _, _, err := parseRate(in); err == nil {
+			t.Errorf("parseRate(%q) accepted it", in)
+		}
+	}
 }
 
 // TestSignalShutdown runs the command as a process and stops it with
