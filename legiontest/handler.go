@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -47,11 +48,18 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 	c := &reqCtx{w: sw, req: req, hash: bearerHash(req)}
 	if req.Body != nil {
-		data, err := io.ReadAll(io.LimitReader(req.Body, r.maxBody+1))
+		data, err := r.readBody(w, req)
 		if int64(len(data)) > r.maxBody {
 			c.tooBig, data = true, data[:r.maxBody]
 		}
 		c.body, c.readErr = data, err != nil
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			rec.Body = redactBody(c.body)
+			rec.Authenticated = r.tokenValid(c.hash)
+			sw.Header().Set("Connection", "close")
+			writeJSON(sw, http.StatusRequestTimeout, errorBody{Error: fmt.Sprintf("request body not received within %v", r.bodyTimeout)})
+			return
+		}
 	}
 	rec.Body = redactBody(c.body)
 
@@ -432,4 +440,15 @@ func jsTimes(b []byte) []byte {
 		out = append(out, secs...)
 		return append(append(append(out, '.'), ms...), `Z"`...)
 	})
+}
+
+// readBody reads the body (up to the cap and one byte) within the body
+// timeout, so that a client that stalls costs a bounded time. The deadline
+// is the connection's; a ResponseWriter without one (a recorder) reads as is.
+func (r *Registry) readBody(w http.ResponseWriter, req *http.Request) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(r.bodyTimeout)) == nil {
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
+	return io.ReadAll(io.LimitReader(req.Body, r.maxBody+1))
 }

@@ -100,6 +100,7 @@ type config struct {
 	limitWindow time.Duration
 	limitBy     LimitKey
 	maxBody     int64
+	bodyTimeout time.Duration
 }
 
 // Option configures a Registry (and the Server around it).
@@ -155,6 +156,22 @@ func WithRateLimit(n int, window time.Duration, by LimitKey) Option {
 			return fmt.Errorf("legiontest: WithRateLimit: unknown %v", by)
 		}
 		cfg.limitN, cfg.limitWindow, cfg.limitBy = n, window, by
+		return nil
+	}
+}
+
+// DefaultBodyTimeout is how long the registry waits for a request's body.
+const DefaultBodyTimeout = 10 * time.Second
+
+// WithBodyTimeout bounds the time a request's body may take to arrive
+// (default 10s), in real time: a client that trickles or stalls its body
+// gets a JSON 408 and its connection closed, instead of holding a handler.
+func WithBodyTimeout(d time.Duration) Option {
+	return func(cfg *config) error {
+		if d <= 0 {
+			return errors.New("legiontest: WithBodyTimeout: d must be positive")
+		}
+		cfg.bodyTimeout = d
 		return nil
 	}
 }

@@ -1,13 +1,16 @@
 package legiontest_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	legion "github.com/legion-registry/legion-go"
@@ -392,5 +395,35 @@ func TestNullFieldsRefused(t *testing.T) {
 	do(t, srv, "POST", "/packages/publish", `{"name":"lib","version":"2.0.0","dependencies":null,"keywords":null}`, auth...).want(t, 201, "")
 	if vs := srv.Versions("lib"); len(vs) != 2 {
 		t.Errorf("versions = %v: only the last publish should have landed", vs)
+	}
+}
+
+// A body that stalls (Content-Length 100, 15 bytes sent) costs the registry
+// the body timeout, then gets a JSON 408, not a handler held forever.
+func TestStalledBodyTimesOut(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t, legiontest.WithBodyTimeout(100*time.Millisecond))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(srv.URL, legiontest.BasePath), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // the test's own bound
+	_, err = io.WriteString(conn, "POST "+legiontest.BasePath+"/packages/publish HTTP/1.1\r\nHost: x\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"+`{"name":"lib",`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusRequestTimeout || body["success"] != false {
+		t.Errorf("answer %d %v (%v), want a JSON 408", resp.StatusCode, body, err)
+	}
+	if rs := srv.Requests(); len(rs) != 1 || rs[0].Status != http.StatusRequestTimeout {
+		t.Errorf("record = %+v", rs)
 	}
 }

@@ -15,8 +15,9 @@ import (
 // serving the API below /api/v1, and is safe for concurrent use. Build one
 // with NewRegistry, or a Server around one with NewServer.
 type Registry struct {
-	clock   Clock
-	maxBody int64
+	clock       Clock
+	maxBody     int64
+	bodyTimeout time.Duration
 
 	mu  sync.Mutex // guards st and rng
 	st  *state
@@ -43,7 +44,7 @@ type Registry struct {
 // NewRegistry returns an empty registry configured by opts, with any
 // WithSeed data loaded.
 func NewRegistry(opts ...Option) (*Registry, error) {
-	cfg := config{clock: systemClock{}, maxBody: DefaultMaxBodyBytes}
+	cfg := config{clock: systemClock{}, maxBody: DefaultMaxBodyBytes, bodyTimeout: DefaultBodyTimeout}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -53,10 +54,11 @@ func NewRegistry(opts ...Option) (*Registry, error) {
 		}
 	}
 	r := &Registry{
-		clock:   cfg.clock,
-		maxBody: cfg.maxBody,
-		st:      newState(),
-		rng:     rand.Reader,
+		clock:       cfg.clock,
+		maxBody:     cfg.maxBody,
+		bodyTimeout: cfg.bodyTimeout,
+		st:          newState(),
+		rng:         rand.Reader,
 	}
 	if cfg.seeded {
 		var seed [32]byte

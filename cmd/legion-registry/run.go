@@ -78,7 +78,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	srv := &http.Server{
 		Handler:           h,
+		// Slow or idle clients cost bounded time: headers within 10s, the
+		// body within legiontest's body timeout (a JSON 408), and an idle
+		// keep-alive connection is closed after two minutes.
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.New(stderr, "legion-registry: http: ", 0),
 	}
 	served := make(chan error, 1)
