@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		h = withAdmin(reg, newAdmin(reg, faults))
 	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler: h,
 		// Slow or idle clients cost bounded time: headers within 10s, the
 		// body within legiontest's body timeout (a JSON 408), and an idle
 		// keep-alive connection is closed after two minutes.
