@@ -63,7 +63,8 @@ type app struct {
 // command is one `legion pkg` subcommand.
 type command struct {
 	name    string
-	args    string // synopsis after the name
+	aliases []string // npm's short names: i, rm, ls
+	args    string   // synopsis after the name
 	summary string
 	help    string // long description, shown by --help
 	run     func(a *app, ctx context.Context, fs *flagSet, args []string) error
@@ -76,11 +77,49 @@ var commands = []*command{
 }
 
 func findCommand(name string) *command {
-	i := slices.IndexFunc(commands, func(c *command) bool { return c.name == name })
+	i := slices.IndexFunc(commands, func(c *command) bool { return c.name == name || slices.Contains(c.aliases, name) })
 	if i < 0 {
 		return nil
 	}
 	return commands[i]
+}
+
+// unknownCommand is the usage error for a mistyped command, suggesting the
+// nearest one ("instal" → "install") when one is close.
+func unknownCommand(name string) error {
+	best, bestD := "", 3 // suggest only within two edits
+	for _, c := range commands {
+		for _, n := range append([]string{c.name}, c.aliases...) {
+			if d := editDistance(name, n); d < bestD {
+				best, bestD = c.name, d
+			}
+		}
+	}
+	if best != "" {
+		return usagef("unknown command %q; did you mean 'legion pkg %s'?", "pkg "+name, best)
+	}
+	return usagef("unknown command %q", "pkg "+name)
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // Main runs the legion command with args (without the program name) and
@@ -149,7 +188,11 @@ func (a *app) printMainHelp(w io.Writer) {
 	var b strings.Builder
 	t := newTable(&b)
 	for _, c := range commands {
-		t.row("  "+c.name+" "+c.args, c.summary)
+		summary := c.summary
+		if len(c.aliases) > 0 {
+			summary += " (alias: " + strings.Join(c.aliases, ", ") + ")"
+		}
+		t.row("  "+c.name+" "+c.args, summary)
 	}
 	t.flush()
 	fmt.Fprintf(w, mainHelp, b.String(), legion.DefaultBaseURL)
@@ -173,7 +216,8 @@ func (a *app) main(ctx context.Context, args []string) error {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return usagef("no command given")
+		a.printMainHelp(a.stdout) // bare `legion`, as npm and cargo do
+		return errHelp
 	}
 	switch rest[0] {
 	case "pkg":
@@ -197,7 +241,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 	}
 	cmd := findCommand(rest[0])
 	if cmd == nil {
-		return usagef("unknown command %q", "pkg "+rest[0])
+		return unknownCommand(rest[0])
 	}
 	return cmd.run(a, ctx, a.flags(cmd), rest[1:])
 }

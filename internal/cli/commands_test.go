@@ -35,9 +35,26 @@ func TestVersionAndHelp(t *testing.T) {
 		!strings.Contains(r.stdout, "counts as a download") {
 		t.Errorf("info --help does not say it counts a download:\n%s", r.stdout)
 	}
-	p.fails(ExitUsage)
+	// Bare legion prints the help, as npm and cargo do.
+	if r := p.ok(); r.stdout != p.ok("--help").stdout {
+		t.Errorf("bare legion printed:\n%s", r.stdout)
+	}
 	p.fails(ExitUsage, "pkg")
 	p.fails(ExitUsage, "pkg", "frobnicate")
+	// A typo suggests the nearest command; npm's aliases work.
+	for typo, want := range map[string]string{"instal": "install", "isntall": "install", "serach": "search", "whoam": "whoami", "lst": "list"} {
+		if r := p.fails(ExitUsage, "pkg", typo); !strings.Contains(r.stderr, "did you mean 'legion pkg "+want+"'") {
+			t.Errorf("pkg %s: %s", typo, r.stderr)
+		}
+	}
+	if r := p.fails(ExitUsage, "pkg", "frobnicate"); strings.Contains(r.stderr, "did you mean") {
+		t.Errorf("a far-off word got a suggestion: %s", r.stderr)
+	}
+	for alias, name := range map[string]string{"i": "install", "rm": "remove", "ls": "list"} {
+		if r := p.ok("pkg", alias, "--help"); !strings.HasPrefix(r.stdout, "Usage: legion pkg "+name) {
+			t.Errorf("pkg %s --help:\n%s", alias, r.stdout)
+		}
+	}
 	p.fails(ExitUsage, "install", "x") // without "pkg"
 	p.fails(ExitUsage, "pkg", "install", "--no-such-flag")
 	p.fails(ExitUsage, "pkg", "search")

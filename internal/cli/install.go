@@ -14,6 +14,7 @@ import (
 
 var installCmd = &command{
 	name:    "install",
+	aliases: []string{"i"},
 	args:    "[<pkg>[@<version-or-range>] ...]",
 	summary: "install dependencies (all of legion.json's, or add the named ones)",
 	help: `Without arguments, installs everything legion.json names. With arguments,

@@ -12,6 +12,7 @@ import (
 
 var listCmd = &command{
 	name:    "list",
+	aliases: []string{"ls"},
 	args:    "",
 	summary: "show the installed dependency tree",
 	help: `Shows the installed packages as a tree: legion.json's dependencies and,

@@ -7,6 +7,7 @@ import (
 
 var removeCmd = &command{
 	name:    "remove",
+	aliases: []string{"rm"},
 	args:    "<pkg> ...",
 	summary: "remove dependencies, and what only they needed",
 	help: `Removes each package from legion.json's dependencies, then drops from
