@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	legion "github.com/legion-registry/legion-go"
@@ -54,6 +55,7 @@ const requestTimeout = 60 * time.Second
 
 // app is one invocation.
 type app struct {
+	mu       sync.Mutex // serializes notices from concurrent requests
 	env      Env
 	stdout   io.Writer
 	stderr   io.Writer
@@ -376,13 +378,12 @@ func (a *app) clientFor(registry, token, tokenSource string) (*legion.Client, er
 	if token != "" {
 		opts = append(opts, legion.WithToken(token))
 	}
-	hc := a.env.HTTPClient
-	if hc == nil {
-		// A registry that stops answering should not hang a terminal or a
-		// CI job forever; each attempt gets this long.
-		hc = &http.Client{Timeout: requestTimeout}
+	// A registry that stops answering should not hang a terminal or a CI
+	// job forever; each attempt gets this long.
+	opts = append(opts, legion.WithTimeout(requestTimeout), legion.WithAttemptHook(a.onAttempt))
+	if hc := a.env.HTTPClient; hc != nil {
+		opts = append(opts, legion.WithHTTPClient(hc))
 	}
-	opts = append(opts, legion.WithHTTPClient(hc))
 	c, err := legion.NewClient(opts...)
 	if err != nil {
 		var ae *legion.ArgumentError
@@ -417,3 +418,19 @@ type malformedTokenErr struct{}
 
 func (*malformedTokenErr) Error() string        { return "malformed token" }
 func (*malformedTokenErr) Is(target error) bool { return target == legion.ErrUnauthorized }
+
+// onAttempt tells the user, once per wait, that the registry rate-limited
+// the command and when it will try again: a silent pause looks like a hang.
+func (a *app) onAttempt(_ context.Context, at legion.Attempt) {
+	if at.StatusCode == http.StatusTooManyRequests && at.RetryIn > 0 {
+		a.progressf("rate limited, retrying in %s", roundWait(at.RetryIn))
+	}
+}
+
+// progressf prints a notice line on stderr, on a terminal or not (a CI log
+// should show why a job paused, too).
+func (a *app) progressf(format string, args ...any) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fmt.Fprintf(a.stderr, "legion: "+format+"\n", args...)
+}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	legion "github.com/legion-registry/legion-go"
 )
@@ -166,12 +169,25 @@ func describe(err error) string {
 		if msg == "" {
 			msg = fmt.Sprintf("%d %s", ae.StatusCode, http.StatusText(ae.StatusCode))
 		}
+		if ae.StatusCode == http.StatusTooManyRequests && ae.RetryAfter > 0 {
+			// The wait, once: the server's text often states it too.
+			return fmt.Sprintf("rate limited by the registry; retry in %s", roundWait(ae.RetryAfter))
+		}
 		if ae.RetryAfter > 0 {
-			msg += fmt.Sprintf(" (retry after %s)", ae.RetryAfter)
+			msg += fmt.Sprintf(" (retry after %s)", roundWait(ae.RetryAfter))
 		}
 		return msg
 	case err == legion.ErrNoToken:
 		return errNotLoggedIn.Error()
+	case isDialError(err):
+		var ue *url.Error
+		where := "the registry"
+		if errors.As(err, &ue) {
+			where += " at " + registryOf(ue.URL)
+		}
+		var oe *net.OpError
+		errors.As(err, &oe)
+		return fmt.Sprintf("cannot reach %s (%v); choose another with --registry URL or LEGION_REGISTRY", where, oe.Err)
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
 	}
@@ -185,4 +201,33 @@ func errorLine(err error) string {
 	s := describe(err)
 	s = strings.Join(strings.Fields(s), " ") // one line, whatever the server sent
 	return "legion: " + s
+}
+
+func isDialError(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
+}
+
+// registryOf is the registry base URL of a request URL.
+func registryOf(u string) string {
+	if i := strings.Index(u, "/api/v1"); i >= 0 {
+		return u[:i+len("/api/v1")]
+	}
+	return u
+}
+
+// roundWait prints a wait as people read it: "8s", "1m", "1h".
+func roundWait(d time.Duration) string {
+	if d >= 100*365*24*time.Hour {
+		return "a very long time"
+	}
+	d = d.Round(time.Second)
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -329,7 +329,7 @@ func TestErrorLine(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	e = &legion.Error{StatusCode: 429, Message: "slow down", RetryAfter: time.Hour}
-	if got, want := errorLine(wrap(e, "search")), "legion: search: slow down (retry after 1h0m0s)"; got != want {
+	if got, want := errorLine(wrap(e, "search")), "legion: search: rate limited by the registry; retry in 1h"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	if got := errorLine(wrap(errors.New("line one\nline two"), "x")); got != "legion: x: line one line two" {

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/legion-registry/legion-go/legiontest"
+)
+
+// While rate limited the CLI says so, with the wait, rather than pausing in
+// silence; a final 429 states its wait once.
+func TestRateLimitedMessages(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	remove := fx.srv.AddFault(legiontest.Fault{Method: "GET", Path: "/search", Times: 1,
+		Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}}})
+	r := p.ok("pkg", "search", "http")
+	remove()
+	if !strings.Contains(r.stderr, "legion: rate limited, retrying in 1s") {
+		t.Errorf("stderr while rate limited:\n%s", r.stderr)
+	}
+	fx.srv.AddFault(legiontest.Fault{Method: "GET", Path: "/search", Times: 5,
+		Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"3600"}}})
+	r = p.fails(ExitRateLimit, "pkg", "search", "http")
+	if !strings.Contains(r.stderr, "retry in 1h") || strings.Count(r.stderr, "1h") != 1 || strings.Contains(r.stderr, "3600") {
+		t.Errorf("final rate-limit message states the wait once: %s", r.stderr)
+	}
+}
+
+// A registry that cannot be reached is named, with how to choose another.
+func TestUnreachableRegistryNamed(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, newFixture(t))
+	r := p.fails(ExitError, "--registry", "http://127.0.0.1:1/api/v1", "pkg", "search", "http")
+	if !strings.Contains(r.stderr, "cannot reach the registry at http://127.0.0.1:1/api/v1") ||
+		!strings.Contains(r.stderr, "--registry") || !strings.Contains(r.stderr, "LEGION_REGISTRY") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+}
