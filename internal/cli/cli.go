@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -245,6 +246,11 @@ func (a *app) main(ctx context.Context, args []string) error {
 	if cmd == nil {
 		return unknownCommand(rest[0])
 	}
+	if cmd.name != "init" {
+		// From a subdirectory, the project is the nearest legion.json up
+		// the tree, as npm and cargo find theirs.
+		a.env.Dir = projectRoot(a.env.Dir)
+	}
 	return cmd.run(a, ctx, a.flags(cmd), rest[1:])
 }
 
@@ -433,4 +439,27 @@ func (a *app) progressf(format string, args ...any) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	fmt.Fprintf(a.stderr, "legion: "+format+"\n", args...)
+}
+
+// projectRoot is the nearest directory from dir upwards that holds a
+// legion.json, or dir itself when none does (the command then says how to
+// start a project).
+func projectRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for d := abs; ; {
+		if _, err := os.Stat(filepath.Join(d, manifestFile)); err == nil {
+			if d == abs {
+				return dir
+			}
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
+	}
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,5 +39,27 @@ func TestUnreachableRegistryNamed(t *testing.T) {
 	if !strings.Contains(r.stderr, "cannot reach the registry at http://127.0.0.1:1/api/v1") ||
 		!strings.Contains(r.stderr, "--registry") || !strings.Contains(r.stderr, "LEGION_REGISTRY") {
 		t.Errorf("stderr: %s", r.stderr)
+	}
+}
+
+// Commands run from a subdirectory work on the nearest legion.json above.
+func TestCommandsFromSubdirectory(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, newFixture(t))
+	p.ok("pkg", "init")
+	sub := *p
+	sub.dir = filepath.Join(p.dir, "src", "deep")
+	if err := os.MkdirAll(sub.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sub.ok("pkg", "install", "legion-core@^1.0.0")
+	if !strings.Contains(p.read("legion.json"), "legion-core") {
+		t.Errorf("install from a subdirectory did not update the project's legion.json:\n%s", p.read("legion.json"))
+	}
+	if _, err := os.Stat(filepath.Join(sub.dir, "legion.json")); err == nil {
+		t.Error("a nested legion.json was created")
+	}
+	if r := sub.ok("pkg", "list"); !strings.Contains(r.stdout, "legion-core") {
+		t.Errorf("list from a subdirectory:\n%s", r.stdout)
 	}
 }
