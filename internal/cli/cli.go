@@ -76,7 +76,7 @@ type command struct {
 // commands in the order `legion --help` lists them.
 var commands = []*command{
 	initCmd, installCmd, removeCmd, listCmd, searchCmd, infoCmd,
-	publishCmd, loginCmd, whoamiCmd, logoutCmd, auditCmd,
+	publishCmd, signupCmd, loginCmd, whoamiCmd, logoutCmd, auditCmd,
 }
 
 func findCommand(name string) *command {

@@ -490,7 +490,7 @@ func TestLoginInteractive(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("login: %v", r)
 	}
-	if r.stderr != "Username: Password: " {
+	if r.stderr != "Logging in to "+fx.srv.URL+"\nUsername: Password: " {
 		t.Errorf("prompts on stderr: %q", r.stderr)
 	}
 	if strings.Contains(r.stdout+r.stderr, alicePassword) {
@@ -510,7 +510,7 @@ func TestLoginInteractive(t *testing.T) {
 
 	before, _ := os.ReadFile(credPath)
 	r = p.run("alice\nwrong-password\n", "pkg", "login")
-	if r.code != ExitAuth || strings.Contains(r.stderr, "wrong-password") {
+	if r.code != ExitAuth || strings.Contains(r.stderr, "wrong-password") || !strings.Contains(r.stderr, "legion pkg signup") {
 		t.Errorf("wrong password: %v", r)
 	}
 	if after, _ := os.ReadFile(credPath); string(after) != string(before) {

@@ -79,7 +79,7 @@ func (a *app) runLogin(ctx context.Context, fs *flagSet, args []string) error {
 	} else {
 		name := *username
 		if name == "" {
-			fmt.Fprint(a.stderr, "Username: ")
+			fmt.Fprintf(a.stderr, "Logging in to %s\nUsername: ", s.registry)
 			line, err := readLine(in)
 			if err != nil {
 				fmt.Fprintln(a.stderr)
@@ -106,6 +106,9 @@ func (a *app) runLogin(ctx context.Context, fs *flagSet, args []string) error {
 			return wrap(err, "login")
 		}
 		sess, err := c.Login(ctx, legion.LoginRequest{Username: name, Password: legion.Secret(pw)})
+		if errors.Is(err, legion.ErrUnauthorized) {
+			return withHint(wrap(err, "login as %s", name), "no account yet? create one with 'legion pkg signup'")
+		}
 		if err != nil {
 			return wrap(err, "login as %s", name)
 		}

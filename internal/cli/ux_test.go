@@ -63,3 +63,30 @@ func TestCommandsFromSubdirectory(t *testing.T) {
 		t.Errorf("list from a subdirectory:\n%s", r.stdout)
 	}
 }
+
+// signup: by flags with the password on stdin, or by prompts naming the
+// registry; the token is stored like login's.
+func TestSignup(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	r := p.run("bob-password\n", "pkg", "signup", "--username", "bob", "--email", "bob@example.com", "--password-stdin")
+	if r.code != 0 || !strings.Contains(r.stdout, "Signed up and logged in as bob") || strings.Contains(r.stdout+r.stderr, "bob-password") {
+		t.Fatalf("signup: %v", r)
+	}
+	if r := p.ok("pkg", "whoami"); r.stdout != "bob\n" {
+		t.Errorf("whoami after signup: %q", r.stdout)
+	}
+	q := newProject(t, fx)
+	r = q.run("carol\ncarol@example.com\ncarol-password\n", "pkg", "signup")
+	if r.code != 0 || !strings.Contains(r.stderr, "Signing up on "+fx.srv.URL) || !strings.Contains(r.stderr, "Username: Email: Password: ") {
+		t.Fatalf("interactive signup: %v", r)
+	}
+	// A taken username is a conflict, and nothing is stored.
+	d := newProject(t, fx)
+	r = d.run("pw-pw-pw-pw\n", "pkg", "signup", "--username", "alice", "--email", "other@example.com", "--password-stdin")
+	if r.code != ExitConflict {
+		t.Errorf("taken username: %v", r)
+	}
+	d.fails(ExitAuth, "pkg", "whoami")
+}
