@@ -8,18 +8,26 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/Masterminds/semver/v3"
+	legion "github.com/legion-registry/legion-go"
+	"github.com/legion-registry/legion-go/internal/semrange"
 )
 
 var infoCmd = &command{
 	name:    "info",
-	args:    "<pkg>",
+	args:    "<pkg>[@<version-or-range>]",
 	summary: "show a package's metadata",
 	help: `Shows a package's metadata: latest version, description, author, license,
 keywords, the latest version's dependencies and every published version.
 
 It reads the registry's package endpoint (GET /packages/<pkg>), which the
 registry counts as a download of the package. install, search and list
-never do.`,
+never do.
+
+With @<version> (or @latest, or a range such as @^1.2), shows that version's
+metadata instead, from GET /packages/<pkg>/<version>/download, which counts
+nothing; a range is resolved with the versions list.`,
 	run: (*app).runInfo,
 }
 
@@ -33,13 +41,19 @@ func (a *app) runInfo(ctx context.Context, fs *flagSet, args []string) error {
 	if len(pos) != 1 {
 		return usagef("pkg info takes one package name")
 	}
-	name := pos[0]
+	name, want, hasVersion := strings.Cut(pos[0], "@")
 	if err := checkPackageName(name); err != nil {
 		return usagef("pkg info: %v", err)
+	}
+	if hasVersion && want == "" {
+		return usagef("pkg info: %q names no version after '@'", pos[0])
 	}
 	c, _, err := a.client(fs.registry, false)
 	if err != nil {
 		return wrap(err, "info")
+	}
+	if hasVersion {
+		return a.infoVersion(ctx, c, fs.json, *readme, name, want)
 	}
 	p, err := c.GetPackage(ctx, name)
 	if err != nil {
@@ -98,4 +112,59 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// infoVersion shows one version: an exact version or latest through the
+// download metadata, a range through Resolve first.
+func (a *app) infoVersion(ctx context.Context, c *legion.Client, asJSON, readme bool, name, want string) error {
+	version := want
+	if want != legion.Latest {
+		if _, err := semver.StrictNewVersion(want); err != nil {
+			if _, err := semrange.Parse(want); err != nil {
+				return usagef("pkg info: %q is neither a version nor a range", want)
+			}
+			v, err := c.Resolve(ctx, name, want)
+			if err != nil {
+				return wrap(err, "info %s@%s", name, want)
+			}
+			version = v.Version.Original()
+		}
+	}
+	v, err := c.Download(ctx, name, version)
+	if err != nil {
+		return wrap(err, "info %s@%s", name, want)
+	}
+	if asJSON {
+		return writeJSON(a.stdout, v)
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "%s@%s\n", name, v.Version.Original())
+	if v.Description != "" {
+		fmt.Fprintln(w, strings.Join(strings.Fields(v.Description), " "))
+	}
+	fmt.Fprintln(w)
+	t := newTable(w)
+	field := func(k, val string) {
+		if val != "" {
+			t.row(k+":", val)
+		}
+	}
+	field("author", v.Author)
+	field("license", v.License)
+	field("keywords", strings.Join(v.Keywords, ", "))
+	field("published", formatTime(v.PublishedAt))
+	t.flush()
+	if len(v.Dependencies) > 0 {
+		fmt.Fprintf(w, "\n%s:\n", plural(len(v.Dependencies), "dependency"))
+		t := newTable(w)
+		for _, d := range slices.Sorted(maps.Keys(v.Dependencies)) {
+			t.row("  "+d, v.Dependencies[d])
+		}
+		t.flush()
+	}
+	if readme && v.Readme != "" {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, strings.TrimRight(v.Readme, "\n"))
+	}
+	return nil
 }

@@ -90,3 +90,24 @@ func TestSignup(t *testing.T) {
 	}
 	d.fails(ExitAuth, "pkg", "whoami")
 }
+
+// info pkg@version shows that version (exact, latest, or a range resolved
+// from the versions list) and counts no download.
+func TestInfoVersion(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	before := fx.srv.Downloads("legion-core")
+	for arg, want := range map[string]string{
+		"legion-core@1.1.0": "legion-core@1.1.0\n", "legion-core@latest": "legion-core@2.0.0\n", "legion-core@^1.0.0": "legion-core@1.4.0\n",
+	} {
+		if r := p.ok("pkg", "info", arg); !strings.HasPrefix(r.stdout, want) {
+			t.Errorf("info %s:\n%s", arg, r.stdout)
+		}
+	}
+	if after := fx.srv.Downloads("legion-core"); after != before {
+		t.Errorf("downloads went from %d to %d", before, after)
+	}
+	p.fails(ExitNotFound, "pkg", "info", "legion-core@9.9.9")
+	p.fails(ExitUsage, "pkg", "info", "legion-core@not a range!")
+}
