@@ -96,6 +96,22 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 		}
 		specs = append(specs, s)
 	}
+	return a.install(ctx, fs, installRun{specs: specs, frozen: *frozen, concurrency: *concurrency})
+}
+
+// installRun is what install (and update) is asked to do.
+type installRun struct {
+	specs       []installSpec
+	frozen      bool
+	concurrency int
+	// update names the packages whose locked versions are not preferred;
+	// updateAll ignores the lock altogether.
+	update    []string
+	updateAll bool
+}
+
+func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
+	specs, frozen, concurrency := run.specs, &run.frozen, &run.concurrency
 	release, err := a.lockProject(ctx)
 	if err != nil {
 		return wrap(err, "install")
@@ -157,6 +173,15 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 		want = map[string]string{}
 	}
 	unlock := map[string]bool{}
+	for _, n := range run.update {
+		if lock == nil || !hasKey(lock.Packages, n) {
+			return wrap(fmt.Errorf("%s is not installed (run 'legion pkg install %s')", n, n), "update")
+		}
+		unlock[n] = true
+	}
+	if run.updateAll {
+		lock = nil // re-resolve everything within legion.json's ranges
+	}
 	latest, err := latestVersions(ctx, src, specs, *concurrency)
 	if err != nil {
 		return wrap(err, "install")
@@ -236,17 +261,11 @@ func latestVersions(ctx context.Context, src Source, specs []installSpec, concur
 		if err != nil {
 			return err
 		}
-		for _, pv := range list {
-			v := pv.Version
-			if v == nil {
-				continue
-			}
-			if best := found[i]; best == nil ||
-				(v.Prerelease() == "") != (best.Prerelease() == "") && v.Prerelease() == "" ||
-				(v.Prerelease() == "") == (best.Prerelease() == "") && v.GreaterThan(best) {
-				found[i] = v
-			}
+		vs := make([]*semver.Version, len(list))
+		for j, pv := range list {
+			vs[j] = pv.Version
 		}
+		found[i] = registryLatest(vs)
 		if found[i] == nil {
 			return &NoMatchError{Name: names[i], Range: legion.Latest, Chain: names[i] + "@" + legion.Latest}
 		}
@@ -272,4 +291,9 @@ func latestExcluded(err error, latest map[string]*semver.Version) error {
 		}
 	}
 	return err
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
 }

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -110,4 +112,39 @@ func TestInfoVersion(t *testing.T) {
 	}
 	p.fails(ExitNotFound, "pkg", "info", "legion-core@9.9.9")
 	p.fails(ExitUsage, "pkg", "info", "legion-core@not a range!")
+}
+
+// outdated shows current, wanted and latest; update moves the lock within
+// legion.json's ranges and leaves legion.json alone.
+func TestOutdatedAndUpdate(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	p.ok("pkg", "init")
+	p.ok("pkg", "install", "legion-core@1.1.0")
+	p.write("legion.json", strings.Replace(p.read("legion.json"), `"legion-core": "1.1.0"`, `"legion-core": "^1.0.0"`, 1))
+	p.ok("pkg", "install") // the lock's 1.1.0 still satisfies ^1.0.0: kept
+	if !strings.Contains(p.read("legion.lock"), `"version": "1.1.0"`) {
+		t.Fatalf("lock:\n%s", p.read("legion.lock"))
+	}
+	r := p.ok("pkg", "outdated")
+	if !regexp.MustCompile(`legion-core\s+1\.1\.0\s+1\.4\.0\s+2\.0\.0`).MatchString(r.stdout) {
+		t.Errorf("outdated:\n%s", r.stdout)
+	}
+	r = p.ok("pkg", "outdated", "--json")
+	var rows []outdatedRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 1 ||
+		rows[0] != (outdatedRow{Name: "legion-core", Range: "^1.0.0", Current: "1.1.0", Wanted: "1.4.0", Latest: "2.0.0"}) {
+		t.Errorf("outdated --json: %s (%v)", r.stdout, err)
+	}
+	manifest := p.read("legion.json")
+	p.ok("pkg", "update", "legion-core")
+	if !strings.Contains(p.read("legion.lock"), `"version": "1.4.0"`) || p.read("legion.json") != manifest {
+		t.Errorf("after update, lock:\n%s\nlegion.json:\n%s", p.read("legion.lock"), p.read("legion.json"))
+	}
+	p.fails(ExitError, "pkg", "update", "legion-http") // not installed
+	p.ok("pkg", "update")                              // all: nothing newer within ^1
+	if !strings.Contains(p.read("legion.lock"), `"version": "1.4.0"`) {
+		t.Errorf("update of all moved past the range:\n%s", p.read("legion.lock"))
+	}
 }
