@@ -36,7 +36,7 @@ type LockedPackage struct {
 func ParseLock(b []byte) (*Lock, error) {
 	var l Lock
 	if err := json.Unmarshal(b, &l); err != nil {
-		return nil, fmt.Errorf("not valid JSON: %w", err)
+		return nil, jsonProblem(b, err, "an object with lockfileVersion and packages")
 	}
 	if l.LockfileVersion != lockfileVersion {
 		return nil, fmt.Errorf("lockfileVersion %d is not %d", l.LockfileVersion, lockfileVersion)

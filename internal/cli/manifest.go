@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -41,10 +42,10 @@ var manifestKeys = []string{"name", "version", "description", "license", "keywor
 func ParseManifest(b []byte) (*Manifest, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %w", err)
+		return nil, jsonProblem(b, err, "an object of package settings")
 	}
 	if raw == nil {
-		return nil, errors.New("not a JSON object")
+		return nil, errors.New("expected an object of package settings, found null")
 	}
 	m := &Manifest{}
 	fields := map[string]any{
@@ -235,4 +236,72 @@ func sanitizeName(s string) string {
 		name = "my-project"
 	}
 	return name
+}
+
+// jsonProblem says where and what is wrong in a JSON file, in words: "line
+// 3, column 14: invalid character '}'…", or "expected an object …, found an
+// array" rather than Go's type names.
+func jsonProblem(b []byte, err error, want string) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineCol(b, se.Offset)
+		return fmt.Errorf("line %d, column %d: %v", line, col, se)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		return fmt.Errorf("expected %s, found %s", want, jsonKind(te.Value))
+	}
+	if errors.As(err, &te) {
+		line, col := lineCol(b, te.Offset)
+		return fmt.Errorf("line %d, column %d: field %q: expected %s, found %s", line, col, te.Field, kindWords(te.Type.Kind()), jsonKind(te.Value))
+	}
+	if err.Error() == "unexpected end of JSON input" {
+		line, col := lineCol(b, int64(len(b)))
+		return fmt.Errorf("line %d, column %d: the file ends before the JSON does", line, col)
+	}
+	return err
+}
+
+// lineCol turns a byte offset into a 1-based line and column.
+func lineCol(b []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(b)))
+	before := b[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1)
+	if col == 0 {
+		col = 1
+	}
+	return line, col
+}
+
+// jsonKind names a JSON value's type as encoding/json reports it.
+func jsonKind(v string) string {
+	switch v {
+	case "array":
+		return "an array"
+	case "object":
+		return "an object"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	}
+	if strings.HasPrefix(v, "number") {
+		return "a number"
+	}
+	return v
+}
+
+func kindWords(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	}
+	return k.String()
 }

@@ -75,14 +75,15 @@ func TestManifestRoundTrip(t *testing.T) {
 
 func TestManifestErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		`[]`:                          "not a JSON object",
-		`null`:                        "not a JSON object",
+		`[]`:                          "expected an object of package settings, found an array",
+		`null`:                        "expected an object of package settings, found null",
 		`{"name": 3}`:                 `field "name": expected a string, found number`,
 		`{"dependencies": ["a"]}`:     `field "dependencies": expected an object of strings, found array`,
 		`{"keywords": "a"}`:           `field "keywords": expected a list of strings, found string`,
-		`{"name": "a", "version": 1`:  "not a JSON object",
+		`{"name": "a", "version": 1`:  "line 1, column 26",
 		`{"dependencies": {"a": 1}}`:  `field "dependencies"`,
-		`{"name": "a", "extra": nul}`: "not a JSON object",
+		`{"name": "a", "extra": nul}`: "line 1, column 27: invalid character '}'",
+		"{\n  \"name\": \"a\",\n  \"version\": 1.0.0\n}": "line 3, column 17",
 	} {
 		_, err := ParseManifest([]byte(in))
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -161,7 +162,7 @@ func TestLockRoundTrip(t *testing.T) {
 		t.Error("round trip changed the bytes")
 	}
 	for in, want := range map[string]string{
-		`{`:                     "not valid JSON",
+		`{`:                     "line 1, column 1",
 		`{"lockfileVersion":2}`: "lockfileVersion 2",
 		`{"lockfileVersion":1,"packages":{"../x":{"version":"1.0.0"}}}`:                                    "package name",
 		`{"lockfileVersion":1,"packages":{"a":{"version":"1.0"}}}`:                                         `version "1.0"`,
