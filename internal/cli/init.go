@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 var initCmd = &command{
@@ -14,9 +16,12 @@ var initCmd = &command{
 	args:    "[name]",
 	summary: "create legion.json for a new project",
 	help: `Creates legion.json in the current directory with the project's name
-(default: the directory's name, lower-cased, other characters turned into
-'-'), version 0.1.0 and no dependencies. It never overwrites an existing
-legion.json.`,
+(default: the directory's name), version 0.1.0 and no dependencies. It
+never overwrites an existing legion.json.
+
+The name must be one the registry accepts: ` + registryNameRule + `.
+When the directory's name is not, init asks for one on a terminal, and
+otherwise fails asking for it as an argument.`,
 	run: (*app).runInit,
 }
 
@@ -33,7 +38,7 @@ func (a *app) runInit(ctx context.Context, fs *flagSet, args []string) error {
 	var name string
 	if len(pos) == 1 {
 		name = pos[0]
-		if err := checkPackageName(name); err != nil {
+		if err := checkRegistryName(name); err != nil {
 			return usagef("pkg init: %v", err)
 		}
 	} else {
@@ -41,7 +46,15 @@ func (a *app) runInit(ctx context.Context, fs *flagSet, args []string) error {
 		if err != nil {
 			return wrap(err, "init")
 		}
-		name = sanitizeName(filepath.Base(abs))
+		name = filepath.Base(abs)
+		if err := checkRegistryName(name); err != nil {
+			if !isTerminal(a.env.Stdin) {
+				return usagef("pkg init: the directory's name %q is not a package name the registry accepts (%s); give one: 'legion pkg init <name>'", name, registryNameRule)
+			}
+			if name, err = a.askName(sanitizeName(name)); err != nil {
+				return err
+			}
+		}
 	}
 	m := &Manifest{
 		Name:         name,
@@ -84,4 +97,42 @@ func createFileAtomic(path string, data []byte) error {
 	}
 	syncDir(filepath.Dir(path))
 	return nil
+}
+
+// registryNameRule is the registry's rule for package names.
+const registryNameRule = "1 to 64 characters of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+// checkRegistryName refuses a name the registry would refuse, saying why.
+func checkRegistryName(name string) error {
+	ok := len(name) >= 1 && len(name) <= 64
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		ok = alnum || i > 0 && (c == '.' || c == '_' || c == '-')
+	}
+	if !ok {
+		return fmt.Errorf("%q is not a package name the registry accepts: %s", name, registryNameRule)
+	}
+	return nil
+}
+
+// askName prompts on the terminal for a package name until one is valid.
+func (a *app) askName(suggest string) (string, error) {
+	in := bufio.NewReader(a.env.Stdin)
+	for {
+		fmt.Fprintf(a.stderr, "Package name (%s): ", suggest)
+		line, err := readLine(in)
+		if err != nil {
+			return "", usagef("pkg init: reading the name: %v", err)
+		}
+		name := strings.TrimSpace(line)
+		if name == "" {
+			name = suggest
+		}
+		if err := checkRegistryName(name); err != nil {
+			fmt.Fprintf(a.stderr, "legion: %v\n", err)
+			continue
+		}
+		return name, nil
+	}
 }

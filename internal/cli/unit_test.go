@@ -371,7 +371,7 @@ func TestFlagsAnywhere(t *testing.T) {
 	}
 	// "--" ends the flags.
 	os.Remove(filepath.Join(dir, manifestFile))
-	if _, errs, code := runInProcess(t, dir, env, "", "pkg", "init", "--", "--json"); code != ExitUsage || !strings.Contains(errs, `"--json" starts with "-"`) {
+	if _, errs, code := runInProcess(t, dir, env, "", "pkg", "init", "--", "--json"); code != ExitUsage || !strings.Contains(errs, `"--json" is not a package name`) {
 		t.Errorf("init -- --json: %d %s", code, errs)
 	}
 	if _, errs, code := runInProcess(t, dir, env, "", "pkg", "init", "a", "b"); code != ExitUsage {

@@ -148,3 +148,28 @@ func TestOutdatedAndUpdate(t *testing.T) {
 		t.Errorf("update of all moved past the range:\n%s", p.read("legion.lock"))
 	}
 }
+
+// init refuses a name the registry would refuse, with the rule, and does
+// not invent one from a directory name that is not valid.
+func TestInitNameRules(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, newFixture(t))
+	for _, bad := range []string{"MyApp", strings.Repeat("a", 65), "_x", "a b", "caf\u00e9"} {
+		if r := p.fails(ExitUsage, "pkg", "init", bad); !strings.Contains(r.stderr, "lowercase letters") {
+			t.Errorf("init %q: %s", bad, r.stderr)
+		}
+	}
+	odd := *p
+	odd.dir = filepath.Join(p.home, "N C D Dir")
+	if err := os.Mkdir(odd.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := odd.fails(ExitUsage, "pkg", "init") // no terminal: ask for it as an argument
+	if !strings.Contains(r.stderr, `"N C D Dir"`) || !strings.Contains(r.stderr, "legion pkg init <name>") {
+		t.Errorf("init in %q: %s", odd.dir, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(odd.dir, "legion.json")); err == nil {
+		t.Error("init invented a name")
+	}
+	odd.ok("pkg", "init", "n-c-d")
+}
