@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 
 	legion "github.com/legion-registry/legion-go"
 	"github.com/legion-registry/legion-go/internal/semrange"
@@ -56,14 +58,15 @@ func (a *app) runPublish(ctx context.Context, fs *flagSet, args []string) error 
 		if fs.json {
 			return writeJSON(a.stdout, req)
 		}
-		fmt.Fprintf(a.stdout, "would publish %s@%s (%d dependencies, readme: %d bytes)\n",
-			req.Name, req.Version, len(req.Dependencies), len(req.Readme))
+		fmt.Fprintf(a.stdout, "would publish %s@%s (%s, readme: %d bytes)\n",
+			req.Name, req.Version, plural(len(req.Dependencies), "dependency"), len(req.Readme))
 		return nil
 	}
 	c, s, err := a.client(fs.registry, true)
 	if err != nil {
 		return wrap(err, "publish %s@%s", m.Name, m.Version)
 	}
+	a.warnUnknownDependencies(ctx, c, m.Dependencies)
 	pv, err := c.Publish(ctx, req)
 	if err != nil {
 		if errors.Is(err, legion.ErrConflict) {
@@ -93,4 +96,22 @@ func checkPublishable(m *Manifest) error {
 		return fmt.Errorf(`"version" %q is not a semantic version like 1.2.3`, m.Version)
 	}
 	return m.checkDependencies()
+}
+
+// warnUnknownDependencies warns, without failing the publish, about each
+// dependency the registry does not have: nobody could install the result
+// until it exists. It reads the versions endpoint, which counts nothing.
+func (a *app) warnUnknownDependencies(ctx context.Context, c *legion.Client, deps map[string]string) {
+	names := slices.Sorted(maps.Keys(deps))
+	missing := make([]bool, len(names))
+	_ = forEach(ctx, len(names), defaultConcurrency, func(ctx context.Context, i int) error {
+		_, err := c.ListVersions(ctx, names[i])
+		missing[i] = errors.Is(err, legion.ErrNotFound)
+		return nil
+	})
+	for i, n := range names {
+		if missing[i] {
+			fmt.Fprintf(a.stderr, "legion: warning: dependency %s is not in the registry; installs of this package will fail until it is published\n", n)
+		}
+	}
 }

@@ -173,3 +173,26 @@ func TestInitNameRules(t *testing.T) {
 	}
 	odd.ok("pkg", "init", "n-c-d")
 }
+
+// publish warns about a dependency the registry does not have, and
+// publishes anyway.
+func TestPublishWarnsUnknownDependency(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	p.ok("pkg", "init")
+	m, _, err := readManifest(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Dependencies = map[string]string{"legion-core": "^1.0.0", "ghost-pkg": "^1.0.0"}
+	p.write("legion.json", string(m.Marshal()))
+	p.ok("pkg", "login", "--token", fx.aliceToken)
+	r := p.ok("pkg", "publish")
+	if !strings.Contains(r.stderr, "warning: dependency ghost-pkg is not in the registry") || strings.Contains(r.stderr, "legion-core") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+	if vs := fx.srv.Versions("myapp"); len(vs) != 1 {
+		t.Errorf("not published: %v", vs)
+	}
+}
