@@ -27,7 +27,11 @@ func (a *app) runLogout(ctx context.Context, fs *flagSet, args []string) error {
 	}
 	creds, err := a.loadCredentials()
 	if errors.Is(err, errBadCredentials) {
-		creds, err = &Credentials{}, a.removeCredentials()
+		if err = a.removeCredentials(); err == nil {
+			path, _ := a.credentialsPath()
+			fmt.Fprintf(a.stdout, "Removed the corrupt credentials file %s\n", path)
+			return nil
+		}
 	}
 	if err != nil {
 		return wrap(err, "logout")

@@ -58,5 +58,11 @@ func (a *app) runSearch(ctx context.Context, fs *flagSet, args []string) error {
 		}
 		t.row(p.Name, version, p.Author, strconv.FormatInt(p.Downloads, 10), truncate(p.Description, 60))
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if res.Total > len(res.Results) {
+		fmt.Fprintf(a.stdout, "showing %d of %d (--limit N for more)\n", len(res.Results), res.Total)
+	}
+	return nil
 }

@@ -35,7 +35,12 @@ func (a *app) runSignup(ctx context.Context, fs *flagSet, args []string) error {
 		return usagef("pkg signup takes no arguments (use --username and --email)")
 	}
 	s, err := a.resolveSession(fs.registry)
-	if errors.Is(err, errBadCredentials) { // about to be replaced anyway
+	if errors.Is(err, errBadCredentials) {
+		// The file will be replaced, but the registry it was for is
+		// unknown: going on would silently move to the default one.
+		if _, envSet := a.env.LookupEnv("LEGION_REGISTRY"); fs.registry == "" && !envSet {
+			return wrap(withHint(err, "pass --registry URL to signup again, or run 'legion pkg logout' to remove the file"), "signup")
+		}
 		s, err = a.sessionFrom(fs.registry, false)
 	}
 	if err != nil {

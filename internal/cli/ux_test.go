@@ -196,3 +196,57 @@ func TestPublishWarnsUnknownDependency(t *testing.T) {
 		t.Errorf("not published: %v", vs)
 	}
 }
+
+// A capped search says how many there were.
+func TestSearchShowsCap(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, newFixture(t))
+	r := p.ok("pkg", "search", "legion", "--limit", "1")
+	if !regexp.MustCompile(`(?m)^showing 1 of [2-9]\d* \(--limit N for more\)$`).MatchString(r.stdout) {
+		t.Errorf("search --limit 1:\n%s", r.stdout)
+	}
+	if r := p.ok("pkg", "search", "legion", "--limit", "100"); strings.Contains(r.stdout, "showing") {
+		t.Errorf("an uncapped search says showing:\n%s", r.stdout)
+	}
+}
+
+// A corrupt credentials file is reported with its path; login does not
+// silently move to the default registry; logout says what it removed.
+func TestCorruptCredentials(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	p.ok("pkg", "login", "--token", fx.aliceToken)
+	path := filepath.Join(p.home, ".config", "legion", "credentials.json")
+	if err := os.WriteFile(path, []byte(`{"registry": "http://x`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := p.fails(ExitError, "pkg", "whoami")
+	if !strings.Contains(r.stderr, path) || !strings.Contains(r.stderr, "not valid JSON") {
+		t.Errorf("whoami with a corrupt file: %s", r.stderr)
+	}
+	// Without LEGION_REGISTRY or --registry, login refuses to guess.
+	cmd := p.command("pkg", "login", "--token", fx.aliceToken)
+	cmd.Env = filterEnv(cmd.Env, "LEGION_REGISTRY")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), path) || !strings.Contains(string(out), "--registry") {
+		t.Errorf("login with a corrupt file and no registry: %v\n%s", err, out)
+	}
+	r = p.ok("pkg", "logout")
+	if !strings.Contains(r.stdout, "Removed the corrupt credentials file "+path) {
+		t.Errorf("logout: %s", r.stdout)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Error("the corrupt file is still there")
+	}
+}
+
+func filterEnv(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
