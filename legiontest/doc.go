@@ -30,8 +30,7 @@
 //     the highest prerelease when there is no release.
 //   - Versions that differ only in build metadata are the same version.
 //   - Unpublishing removes every version and the package's advisories; the
-//     name is then free again.
-//     Advisories belong to the name and stay.
+//     name is then free again, with no advisories until new ones are added.
 //   - "publish" and "unpublish" are reserved package names (they are
 //     routes); GET /packages/publish is 405.
 //   - Lookups of a name that cannot exist answer 404, not 400.

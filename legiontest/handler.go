@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	legion "github.com/legion-registry/legion-go"
 )
@@ -19,7 +18,7 @@ import (
 // ServeHTTP answers one API request. Faults come first, then the rate
 // limiter, then the endpoint.
 func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &statusWriter{ResponseWriter: w, noBody: req.Method == http.MethodHead}
 	rec := RecordedRequest{Method: req.Method, Query: redactQuery(req.URL.RawQuery)}
 	defer func() {
 		if p := recover(); p != nil {
@@ -62,9 +61,13 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	if wait, ok := r.allow(req, c.hash); !ok {
 		rec.Authenticated = r.tokenValid(c.hash)
-		secs := max(int64((wait+time.Second-1)/time.Second), 1)
+		secs := retryAfterSeconds(wait)
 		sw.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-		writeJSON(sw, http.StatusTooManyRequests, errorBody{Error: fmt.Sprintf("rate limit exceeded; retry in %d seconds", secs)})
+		unit := "seconds"
+		if secs == 1 {
+			unit = "second"
+		}
+		writeJSON(sw, http.StatusTooManyRequests, errorBody{Error: fmt.Sprintf("rate limit exceeded; retry in %d %s", secs, unit)})
 		return
 	}
 	rec.Authenticated = r.touch(c.hash)
@@ -109,9 +112,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"success":false,"error":"internal error: encoding the answer"}`)
 	}
+	b = jsWire(b)
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -138,12 +143,17 @@ type endpoint struct {
 
 // on runs the endpoint for the request's method, or answers 405 with Allow.
 func (c *reqCtx) on(eps ...endpoint) (int, any) {
-	methods := make([]string, len(eps))
-	for i, ep := range eps {
-		if c.req.Method == ep.method {
+	// As an Express app does, HEAD runs the GET endpoint (with its side
+	// effects, such as counting a download) and answers without a body.
+	methods := make([]string, 0, len(eps)+1)
+	for _, ep := range eps {
+		if c.req.Method == ep.method || c.req.Method == http.MethodHead && ep.method == http.MethodGet {
 			return ep.h(c)
 		}
-		methods[i] = ep.method
+		methods = append(methods, ep.method)
+		if ep.method == http.MethodGet {
+			methods = append(methods, http.MethodHead)
+		}
 	}
 	allow := strings.Join(methods, ", ")
 	c.w.Header().Set("Allow", allow)

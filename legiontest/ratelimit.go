@@ -79,3 +79,13 @@ func (r *Registry) allow(req *http.Request, hash string) (time.Duration, bool) {
 	b.count++
 	return 0, true
 }
+
+// retryAfterSeconds rounds wait up to whole seconds, at least one, without
+// the overflow of wait+time.Second-1 near the largest duration.
+func retryAfterSeconds(wait time.Duration) int64 {
+	secs := int64(wait / time.Second)
+	if wait%time.Second > 0 {
+		secs++
+	}
+	return max(secs, 1)
+}

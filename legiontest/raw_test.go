@@ -99,19 +99,18 @@ func TestWrongMethod(t *testing.T) {
 	for _, tc := range []struct{ method, path, allow string }{
 		{"GET", "/auth/signup", "POST"},
 		{"PUT", "/auth/login", "POST"},
-		{"POST", "/auth/me", "GET"},
-		{"DELETE", "/packages", "GET"},
-		{"PUT", "/tokens", "GET, POST"},
+		{"POST", "/auth/me", "GET, HEAD"},
+		{"DELETE", "/packages", "GET, HEAD"},
+		{"PUT", "/tokens", "GET, HEAD, POST"},
 		{"GET", "/tokens/abcdefgh", "DELETE"},
 		{"GET", "/packages/publish", "POST"},
 		{"GET", "/packages/unpublish", "POST"},
-		{"POST", "/packages/lib", "GET"},
-		{"DELETE", "/packages/lib/versions", "GET"},
-		{"HEAD", "/packages/lib/1.0.0/download", "GET"},
-		{"POST", "/search?q=x", "GET"},
-		{"PATCH", "/users/alice", "GET"},
-		{"POST", "/users/alice/packages", "GET"},
-		{"POST", "/stats", "GET"},
+		{"POST", "/packages/lib", "GET, HEAD"},
+		{"DELETE", "/packages/lib/versions", "GET, HEAD"},
+		{"POST", "/search?q=x", "GET, HEAD"},
+		{"PATCH", "/users/alice", "GET, HEAD"},
+		{"POST", "/users/alice/packages", "GET, HEAD"},
+		{"POST", "/stats", "GET, HEAD"},
 		{"GET", "/audit", "POST"},
 	} {
 		req := httptest.NewRequest(tc.method, legiontest.BasePath+tc.path, nil)
@@ -234,7 +233,7 @@ func TestRawAnswersShapes(t *testing.T) {
 		t.Errorf("publish message = %v", r.Body["message"])
 	}
 	v := r.Body["version"].(map[string]any)
-	if v["name"] != "lib" || v["version"] != "1.1.0" || v["readme"] != "# lib" || v["publishedAt"] != t0.Format("2006-01-02T15:04:05Z") {
+	if v["name"] != "lib" || v["version"] != "1.1.0" || v["readme"] != "# lib" || v["publishedAt"] != t0.Format("2006-01-02T15:04:05.000Z") {
 		t.Errorf("published version = %v", v)
 	}
 

@@ -77,6 +77,7 @@ type reqCtx struct {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	noBody bool // a HEAD request: the answer's headers only
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -89,6 +90,9 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+	}
+	if w.noBody {
+		return len(b), nil
 	}
 	return w.ResponseWriter.Write(b)
 }
