@@ -242,6 +242,9 @@ func (c *reqCtx) decode(v any, limit int64) *failure {
 		}
 		return &failure{http.StatusBadRequest, "invalid JSON: " + err.Error()}
 	}
+	if at, want := nullField(c.body, reflect.TypeOf(v).Elem()); at != "" {
+		return &failure{http.StatusBadRequest, fmt.Sprintf("invalid JSON: field %q: expected %s, got null", at, kindName(want))}
+	}
 	return nil
 }
 

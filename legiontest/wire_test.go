@@ -121,3 +121,28 @@ func TestRateLimitHugeWindow(t *testing.T) {
 		t.Errorf("error %q", r.Body["error"])
 	}
 }
+
+// TestNullInRequestIsRefused checks that null where a string, an object or
+// an array element is needed is a 400 naming the field, and stores nothing.
+func TestNullInRequestIsRefused(t *testing.T) {
+	t.Parallel()
+	srv, tok := rawServer(t)
+	auth := []string{"Authorization", "Bearer " + tok}
+	for _, tc := range []struct{ path, body, field, want string }{
+		{"/packages/publish", `{"name":null,"version":"2.0.0"}`, `"name"`, "a string"},
+		{"/packages/publish", `{"name":"lib","version":"2.0.0","dependencies":{"legion-http":null}}`, `"dependencies[\"legion-http\"]"`, "a string"},
+		{"/packages/publish", `{"name":"lib","version":"2.0.0","keywords":["x",null]}`, `"keywords[1]"`, "a string"},
+		{"/packages/publish", `{"name":"lib","version":"2.0.0","dependencies":null}`, `"dependencies"`, "an object"},
+		{"/packages/publish", `{"name":"lib","version":"2.0.0","readme":null}`, `"readme"`, "a string"},
+		{"/packages/unpublish", `{"name":null}`, `"name"`, "a string"},
+		{"/tokens", `{"name":"ci","scopes":["read",null]}`, `"scopes[1]"`, "a string"},
+		{"/audit", `{"dependencies":{"lib":null}}`, `"dependencies[\"lib\"]"`, "a string"},
+		{"/auth/signup", `{"username":"bob","email":null,"password":"12345678"}`, `"email"`, "a string"},
+		{"/auth/login", `{"username":"alice","password":null}`, `"password"`, "a string"},
+	} {
+		do(t, srv, "POST", tc.path, tc.body, auth...).want(t, 400, "field "+tc.field+": expected "+tc.want+", got null")
+	}
+	if p, _ := srv.Package("lib"); len(p.Versions) != 1 {
+		t.Errorf("a refused request changed lib: %+v", p.Versions)
+	}
+}
