@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -172,16 +171,16 @@ func parseFault(s string) (legiontest.Fault, error) {
 // checkFault validates f as legiontest.AddFault would (which panics), and
 // trims a /api/v1 prefix from its path, which is relative to /api/v1.
 func checkFault(f *legiontest.Fault) error {
-	if f.Path != "" && f.Path != "*" {
+	if f.Path == "*" {
+		f.Path = "" // every path
+	}
+	if f.Path != "" {
 		if p, ok := strings.CutPrefix(f.Path, legiontest.BasePath); ok && strings.HasPrefix(p, "/") {
 			f.Path = p
 		}
 		if !strings.HasPrefix(f.Path, "/") {
 			return fmt.Errorf("path %q: want a path below /api/v1 such as /packages/*", f.Path)
 		}
-	}
-	if _, err := path.Match(f.Path, ""); err != nil {
-		return fmt.Errorf("path %q: %v", f.Path, err)
 	}
 	if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
 		return fmt.Errorf("status %d: want 200-599 (or 0 to only add latency or headers)", f.Status)
@@ -191,6 +190,9 @@ func checkFault(f *legiontest.Fault) error {
 	}
 	if f.Latency < 0 {
 		return errors.New("latency must not be negative")
+	}
+	if err := f.Validate(); err != nil {
+		return err
 	}
 	for k := range f.Header {
 		if k == "" || strings.ContainsAny(k, " \t\r\n:") {

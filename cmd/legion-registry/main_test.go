@@ -766,3 +766,25 @@ func TestSignalShutdown(t *testing.T) {
 		t.Fatalf("state after SIGTERM: %v\n%s", err, data)
 	}
 }
+
+// TestFaultPatterns checks that -fault and the admin route accept "**"
+// and refuse, with an error naming it, a pattern no route can match.
+func TestFaultPatterns(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-fault", "GET /pkgs/* 500"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `"GET /pkgs/*" matches no route`) {
+		t.Errorf("-fault 'GET /pkgs/* 500': exit %d, stderr:\n%s", code, &stderr)
+	}
+	in := start(t, "-fault", "GET /packages/** 503")
+	if resp := do(t, "GET", in.URL+"/packages/lib/1.0.0/download", "", "", nil, nil); resp.StatusCode != 503 {
+		t.Errorf("GET a download under 'GET /packages/** 503': %d", resp.StatusCode)
+	}
+	var ans struct {
+		Success bool   `json:"success"`
+		Error   string `json:"error"`
+	}
+	resp := do(t, "POST", in.Root+"/_admin/faults", "application/json", `{"method":"GET","path":"/stats/*","status":500}`, nil, &ans)
+	if resp.StatusCode != 400 || !strings.Contains(ans.Error, "/stats/*") {
+		t.Errorf("admin fault on /stats/*: %d %+v", resp.StatusCode, ans)
+	}
+}
