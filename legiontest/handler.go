@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	legion "github.com/legion-registry/legion-go"
 )
@@ -18,8 +19,12 @@ import (
 // ServeHTTP answers one API request. Faults come first, then the rate
 // limiter, then the endpoint.
 func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, noBody: req.Method == http.MethodHead}
-	rec := RecordedRequest{Method: req.Method, Query: redactQuery(req.URL.RawQuery)}
+	reqID := "lgt-" + strconv.FormatUint(r.reqSeq.Add(1), 10)
+	rec := &RecordedRequest{Method: req.Method, Query: redactQuery(req.URL.RawQuery),
+		Header: recordedHeader(req.Header), Time: r.clock.Now(), RequestID: reqID}
+	var recorded, authenticated bool
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -30,10 +35,14 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 				writeJSON(sw, http.StatusInternalServerError, errorBody{Error: "internal error"})
 			}
 		}
-		rec.Status = sw.status
-		r.record(rec)
+		if !recorded {
+			r.record(rec)
+		}
+		r.finish(rec, func(q *RecordedRequest) {
+			q.Status, q.Authenticated, q.Duration = sw.status, authenticated, max(time.Since(start), 1)
+		})
 	}()
-	sw.Header().Set("X-Request-Id", "lgt-"+strconv.FormatUint(r.reqSeq.Add(1), 10))
+	sw.Header().Set("X-Request-Id", reqID)
 
 	esc := req.URL.EscapedPath()
 	rel, under := strings.CutPrefix(esc, BasePath)
@@ -52,15 +61,17 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		c.body, c.readErr = data, err != nil
 	}
 	rec.Body = redactBody(c.body)
+	r.record(rec)
+	recorded = true
 
 	if f, ok := r.takeFault(req.Method, rel); ok {
 		if r.serveFault(sw, req, f) {
-			rec.Authenticated = r.tokenValid(c.hash)
+			authenticated = r.tokenValid(c.hash)
 			return
 		}
 	}
 	if wait, ok := r.allow(req, c.hash); !ok {
-		rec.Authenticated = r.tokenValid(c.hash)
+		authenticated = r.tokenValid(c.hash)
 		secs := retryAfterSeconds(wait)
 		sw.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 		unit := "seconds"
@@ -70,7 +81,7 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		writeJSON(sw, http.StatusTooManyRequests, errorBody{Error: fmt.Sprintf("rate limit exceeded; retry in %d %s", secs, unit)})
 		return
 	}
-	rec.Authenticated = r.touch(c.hash)
+	authenticated = r.touch(c.hash)
 	if r.beforeRoute != nil {
 		r.beforeRoute(req)
 	}

@@ -30,7 +30,7 @@ type Registry struct {
 	lim   limiter
 
 	recMu sync.Mutex
-	reqs  []RecordedRequest
+	reqs  []*RecordedRequest
 
 	reqSeq atomic.Uint64
 	// panics counts panics the last-resort recover caught; tests check it
