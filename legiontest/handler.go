@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -54,11 +56,19 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 	c := &reqCtx{w: sw, req: req, hash: bearerHash(req)}
 	if req.Body != nil {
-		data, err := io.ReadAll(io.LimitReader(req.Body, r.maxBody+1))
+		data, err := r.readBody(sw, req)
 		if int64(len(data)) > r.maxBody {
 			c.tooBig, data = true, data[:r.maxBody]
 		}
 		c.body, c.readErr = data, err != nil
+		if isTimeout(err) {
+			rec.Body = redactBody(c.body)
+			r.record(rec)
+			recorded = true
+			sw.Header().Set("Connection", "close")
+			writeJSON(sw, http.StatusRequestTimeout, errorBody{Error: fmt.Sprintf("request body not received within %v", r.bodyTO)})
+			return
+		}
 	}
 	rec.Body = redactBody(c.body)
 	r.record(rec)
@@ -331,4 +341,23 @@ func (r *Registry) authLocked(c *reqCtx, need legion.Scope) (*userRec, *tokenRec
 		return nil, nil, &failure{http.StatusForbidden, "this token lacks the " + string(need) + " scope"}
 	}
 	return r.st.users[t.user], t, nil
+}
+
+// readBody reads up to one byte over the cap from the body within the body
+// timeout, so that a trickling or stalled client costs bounded time. The
+// deadline is lifted afterwards, so that it bounds the body only and not
+// the rest of the request (a fault's latency, say).
+func (r *Registry) readBody(w http.ResponseWriter, req *http.Request) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	bounded := rc.SetReadDeadline(time.Now().Add(r.bodyTO)) == nil
+	data, err := io.ReadAll(io.LimitReader(req.Body, r.maxBody+1))
+	if bounded {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return data, err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }

@@ -76,6 +76,9 @@ func (k LimitKey) String() string {
 // DefaultMaxBodyBytes is the default cap on a request body.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultBodyTimeout is the default bound on reading a request body.
+const DefaultBodyTimeout = 30 * time.Second
+
 // config is what the options set.
 type config struct {
 	clock       Clock
@@ -86,6 +89,7 @@ type config struct {
 	limitWindow time.Duration
 	limitBy     LimitKey
 	maxBody     int64
+	bodyTimeout time.Duration
 }
 
 // Option configures a Registry (and the Server around it).
@@ -138,6 +142,22 @@ func WithRateLimit(n int, window time.Duration, by LimitKey) Option {
 			return fmt.Errorf("legiontest: WithRateLimit: unknown %v", by)
 		}
 		cfg.limitN, cfg.limitWindow, cfg.limitBy = n, window, by
+		return nil
+	}
+}
+
+// WithBodyTimeout bounds, in real time, how long the registry waits for a
+// request's body (default DefaultBodyTimeout). A client that trickles or
+// stalls its body past it gets a JSON 408 and its connection is closed.
+// The bound needs a connection that supports read deadlines (a real
+// server's, as NewServer and httptest give); on a ResponseRecorder it does
+// nothing.
+func WithBodyTimeout(d time.Duration) Option {
+	return func(cfg *config) error {
+		if d <= 0 {
+			return errors.New("legiontest: WithBodyTimeout: the timeout must be positive")
+		}
+		cfg.bodyTimeout = d
 		return nil
 	}
 }

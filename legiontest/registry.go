@@ -17,6 +17,7 @@ import (
 type Registry struct {
 	clock   Clock
 	maxBody int64
+	bodyTO  time.Duration // bound on reading a request body
 
 	mu  sync.Mutex // guards st and rng
 	st  *state
@@ -43,7 +44,7 @@ type Registry struct {
 // NewRegistry returns an empty registry configured by opts, with any
 // WithSeed data loaded.
 func NewRegistry(opts ...Option) (*Registry, error) {
-	cfg := config{clock: systemClock{}, maxBody: DefaultMaxBodyBytes}
+	cfg := config{clock: systemClock{}, maxBody: DefaultMaxBodyBytes, bodyTimeout: DefaultBodyTimeout}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -55,6 +56,7 @@ func NewRegistry(opts ...Option) (*Registry, error) {
 	r := &Registry{
 		clock:   cfg.clock,
 		maxBody: cfg.maxBody,
+		bodyTO:  cfg.bodyTimeout,
 		st:      newState(),
 		rng:     rand.Reader,
 	}

@@ -1,6 +1,9 @@
 package legiontest_test
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -144,5 +147,34 @@ func TestNullInRequestIsRefused(t *testing.T) {
 	}
 	if p, _ := srv.Package("lib"); len(p.Versions) != 1 {
 		t.Errorf("a refused request changed lib: %+v", p.Versions)
+	}
+}
+
+// TestStalledBodyTimesOut sends Content-Length: 100 and 15 bytes, then
+// waits: the registry answers a JSON 408 within its body timeout rather
+// than hanging, and records the request.
+func TestStalledBodyTimesOut(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t, legiontest.WithBodyTimeout(200*time.Millisecond))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(srv.URL, legiontest.BasePath), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\":\"a"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), `"success":false`) {
+		t.Errorf("stalled body: %d %s", resp.StatusCode, body)
+	}
+	if got := srv.RequestsTo("POST", "/auth/login"); len(got) != 1 || got[0].Status != http.StatusRequestTimeout {
+		t.Errorf("record: %+v", got)
 	}
 }

@@ -23,6 +23,7 @@ type config struct {
 	rateWindow time.Duration
 	rateBy     legiontest.LimitKey
 	faults     []legiontest.Fault
+	bodyTO     time.Duration
 	tokenSeed  *uint64 // nil: tokens from crypto/rand
 	admin      *bool   // nil: on for a loopback address, off otherwise
 }
@@ -46,6 +47,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		fmt.Fprint(stderr, usageText)
 		fs.PrintDefaults()
 	}
+	fs.DurationVar(&cfg.bodyTO, "body-timeout", legiontest.DefaultBodyTimeout, "how long a request body may take to arrive; a slower one is answered 408")
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen `address`; port 0 picks a free port")
 	fs.StringVar(&cfg.seedFile, "seed", "", "JSON `file` of legiontest.Seed (users, packages, advisories) loaded at start;\nignored when -state names an existing file")
 	fs.StringVar(&cfg.stateFile, "state", "", "state `file`: loaded at start when it exists, written at start and atomically\non shutdown (hashes only: no clear-text token or password)")
@@ -82,6 +84,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return bad("-addr %q: %v", cfg.addr, err)
+	}
+	if cfg.bodyTO <= 0 {
+		return bad("-body-timeout %v: want a positive duration", cfg.bodyTO)
 	}
 	if *rate != "" {
 		n, w, err := parseRate(*rate)

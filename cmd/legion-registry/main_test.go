@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -677,6 +679,7 @@ func TestBadFlags(t *testing.T) {
 		{"-fault", "GET x 500"},
 		{"-fault", "G3T /x 500"},
 		{"-token-seed", "-1"},
+		{"-body-timeout", "0s"},
 		{"-admin=maybe"},
 		{"-nope"},
 		{"stray"},
@@ -786,5 +789,31 @@ func TestFaultPatterns(t *testing.T) {
 	resp := do(t, "POST", in.Root+"/_admin/faults", "application/json", `{"method":"GET","path":"/stats/*","status":500}`, nil, &ans)
 	if resp.StatusCode != 400 || !strings.Contains(ans.Error, "/stats/*") {
 		t.Errorf("admin fault on /stats/*: %d %+v", resp.StatusCode, ans)
+	}
+}
+
+// TestStalledBody checks that the standalone server answers a body that
+// stalls (Content-Length 100, 15 bytes sent) with a JSON 408 within
+// -body-timeout instead of holding the handler forever.
+func TestStalledBody(t *testing.T) {
+	t.Parallel()
+	in := start(t, "-body-timeout", "200ms")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(in.Root, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"username\":\"a"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), `"success":false`) {
+		t.Errorf("stalled body: %d %s", resp.StatusCode, body)
 	}
 }
