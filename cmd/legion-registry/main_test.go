@@ -521,12 +521,18 @@ func TestAdminRequestsSnapshotRateLimit(t *testing.T) {
 			Method, Path, Query, Body string
 			Authenticated             bool
 			Status                    int
+			Header                    http.Header
+			Time, RequestID           string
+			DurationMS                float64
 		} `json:"requests"`
 	}
 	do(t, "GET", in.Root+"/_admin/requests", "", "", nil, &rec)
 	if len(rec.Requests) != 2 || rec.Requests[0].Path != "/auth/signup" || rec.Requests[0].Status != 201 ||
 		rec.Requests[1].Query != "q=http" || strings.Contains(rec.Requests[0].Body, "carolpass1") {
 		t.Fatalf("request record: %+v", rec)
+	}
+	if q := rec.Requests[1]; q.RequestID == "" || q.Header.Get("User-Agent") == "" || !strings.HasSuffix(q.Time, "Z") || q.DurationMS <= 0 {
+		t.Errorf("request record lacks header, time, request id or duration: %+v", q)
 	}
 	do(t, "POST", in.Root+"/_admin/reset-requests", "", "", nil, nil)
 	do(t, "GET", in.Root+"/_admin/requests", "", "", nil, &rec)
