@@ -87,6 +87,10 @@ func (ev *env) leftovers() []string {
 
 func setup() (*env, error) {
 	ev := &env{run: randomString(6), closeFn: func() {}}
+	var err error
+	if transport, err = recordingTransport(transport); err != nil {
+		return nil, err
+	}
 	if live := os.Getenv("LEGION_LIVE_URL"); live != "" {
 		ev.baseURL = strings.TrimRight(live, "/")
 		fmt.Fprintf(os.Stderr, "conformance: against the live registry %s (run %s)\n", ev.baseURL, ev.run)
@@ -100,7 +104,8 @@ func setup() (*env, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	anon, err := legion.NewClient(legion.WithBaseURL(ev.baseURL), legion.WithUserAgent("legion-conformance"))
+	anon, err := legion.NewClient(legion.WithBaseURL(ev.baseURL), legion.WithUserAgent("legion-conformance"),
+		legion.WithHTTPClient(&http.Client{Transport: transport, Timeout: 30 * time.Second}))
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +200,9 @@ func (r *recorder) status() (last, requests int) {
 	return r.last, r.n
 }
 
-var transport = http.DefaultTransport.(*http.Transport).Clone()
+// transport is the suite's one way to the registry; it records every
+// answer under LEGION_LIVE_RECORD (see record_test.go).
+var transport http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
 
 // client is an SDK client for the registry under test with token ("" for
 // none), and the recorder of its answers.

@@ -30,10 +30,15 @@
 //     the highest prerelease when there is no release.
 //   - Versions that differ only in build metadata are the same version.
 //   - Unpublishing removes every version and the package's advisories; the
-//     name is then free again.
-//     Advisories belong to the name and stay.
+//     name is then free again, with no advisories until new ones are added.
 //   - "publish" and "unpublish" are reserved package names (they are
 //     routes); GET /packages/publish is 405.
+//   - The wire is a JavaScript service's: timestamps as toISOString writes
+//     them ("2025-03-04T05:06:07.000Z"), "lastUsedAt": null for a token
+//     never used, HEAD on a GET route answered as GET without a body (a HEAD
+//     of a package counts no download), and
+//     null where a request needs a string, object or array element a 400
+//     naming the field.
 //   - Lookups of a name that cannot exist answer 404, not 400.
 //   - A dependency need not exist in the registry when published.
 //   - The listing sorts by downloads by default; every sort breaks ties by

@@ -2,11 +2,11 @@ package legiontest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -18,9 +18,10 @@ import (
 // handler runs.
 type Fault struct {
 	Method string // "" matches every method
-	// Path is a path.Match glob below /api/v1, e.g. "/packages/*"; it is
-	// tried against the escaped and the unescaped path. "" matches every
-	// path.
+	// Path is a pattern below /api/v1: path.Match globs per segment, "**"
+	// for any number of segments ("/packages/*", "/**"); it is tried
+	// against the escaped and the unescaped path. "" matches every path.
+	// A pattern no route of the API can match is refused (CheckPattern).
 	Path string
 	// Times is how many requests the fault answers before it removes
 	// itself; 0 keeps it until removed.
@@ -43,20 +44,31 @@ type faultRule struct {
 	left int // 0: unlimited
 }
 
-// AddFault installs f and returns a function that removes it (calling it
-// more than once is harmless). Faults are tried in the order they were
-// added; the first that matches answers. AddFault panics on a Status
-// outside 200–599, a negative Times or Latency, or a malformed Path
-// pattern: those are mistakes in the test.
-func (r *Registry) AddFault(f Fault) (remove func()) {
+// Validate reports what is wrong with f: a Status outside 200–599, a
+// negative Times or Latency, or a Method and Path that are malformed or
+// match no route of the API (see CheckPattern). Code that installs faults
+// from user input (the standalone server's -fault flag and admin route)
+// calls it first, since AddFault panics.
+func (f Fault) Validate() error {
 	if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
-		panic(fmt.Sprintf("legiontest: AddFault: status %d is not in 200-599", f.Status))
+		return fmt.Errorf("status %d is not in 200-599", f.Status)
 	}
 	if f.Times < 0 || f.Latency < 0 {
-		panic("legiontest: AddFault: negative Times or Latency")
+		return errors.New("negative Times or Latency")
 	}
-	if _, err := path.Match(f.Path, ""); err != nil {
-		panic(fmt.Sprintf("legiontest: AddFault: path pattern %q: %v", f.Path, err))
+	if err := CheckPattern(f.Method, f.Path); err != nil {
+		return fmt.Errorf("fault %w", err)
+	}
+	return nil
+}
+
+// AddFault installs f and returns a function that removes it (calling it
+// more than once is harmless). Faults are tried in the order they were
+// added; the first that matches answers. AddFault panics with the error
+// of f.Validate: a fault that can never apply is a mistake in the test.
+func (r *Registry) AddFault(f Fault) (remove func()) {
+	if err := f.Validate(); err != nil {
+		panic("legiontest: AddFault: " + err.Error())
 	}
 	f.Header = f.Header.Clone()
 	r.faultMu.Lock()
@@ -84,15 +96,11 @@ func (r *Registry) takeFault(method, rel string) (Fault, bool) {
 		dec = rel
 	}
 	for i, fr := range r.faults {
-		if fr.f.Method != "" && !strings.EqualFold(fr.f.Method, method) {
+		if fr.f.Method != "" && fr.f.Method != "*" && !strings.EqualFold(fr.f.Method, method) {
 			continue
 		}
-		if fr.f.Path != "" {
-			m1, _ := path.Match(fr.f.Path, rel)
-			m2, _ := path.Match(fr.f.Path, dec)
-			if !m1 && !m2 {
-				continue
-			}
+		if fr.f.Path != "" && !matchPattern(fr.f.Path, rel) && !matchPattern(fr.f.Path, dec) {
+			continue
 		}
 		if fr.left > 0 {
 			fr.left--

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +21,12 @@ import (
 // ServeHTTP answers one API request. Faults come first, then the rate
 // limiter, then the endpoint.
 func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	sw := &statusWriter{ResponseWriter: w}
-	rec := RecordedRequest{Method: req.Method, Query: redactQuery(req.URL.RawQuery)}
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w, noBody: req.Method == http.MethodHead}
+	reqID := "lgt-" + strconv.FormatUint(r.reqSeq.Add(1), 10)
+	rec := &RecordedRequest{Method: req.Method, Query: redactQuery(req.URL.RawQuery),
+		Header: recordedHeader(req.Header), Time: r.clock.Now(), RequestID: reqID}
+	var recorded, authenticated bool
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -33,10 +37,14 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 				writeJSON(sw, http.StatusInternalServerError, errorBody{Error: "internal error"})
 			}
 		}
-		rec.Status = sw.status
-		r.record(rec)
+		if !recorded {
+			r.record(rec)
+		}
+		r.finish(rec, func(q *RecordedRequest) {
+			q.Status, q.Authenticated, q.Duration = sw.status, authenticated, max(time.Since(start), 1)
+		})
 	}()
-	sw.Header().Set("X-Request-Id", "lgt-"+strconv.FormatUint(r.reqSeq.Add(1), 10))
+	sw.Header().Set("X-Request-Id", reqID)
 
 	esc := req.URL.EscapedPath()
 	rel, under := strings.CutPrefix(esc, BasePath)
@@ -48,30 +56,33 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 	c := &reqCtx{w: sw, req: req, hash: bearerHash(req)}
 	if req.Body != nil {
-		data, err := r.readBody(w, req)
+		data, err := r.readBody(sw, req)
 		if int64(len(data)) > r.maxBody {
 			c.tooBig, data = true, data[:r.maxBody]
 		}
 		c.body, c.readErr = data, err != nil
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		if isTimeout(err) {
 			rec.Body = redactBody(c.body)
-			rec.Authenticated = r.tokenValid(c.hash)
+			r.record(rec)
+			recorded = true
 			sw.Header().Set("Connection", "close")
-			writeJSON(sw, http.StatusRequestTimeout, errorBody{Error: fmt.Sprintf("request body not received within %v", r.bodyTimeout)})
+			writeJSON(sw, http.StatusRequestTimeout, errorBody{Error: fmt.Sprintf("request body not received within %v", r.bodyTO)})
 			return
 		}
 	}
 	rec.Body = redactBody(c.body)
+	r.record(rec)
+	recorded = true
 
 	if f, ok := r.takeFault(req.Method, rel); ok {
 		if r.serveFault(sw, req, f) {
-			rec.Authenticated = r.tokenValid(c.hash)
+			authenticated = r.tokenValid(c.hash)
 			return
 		}
 	}
 	if wait, ok := r.allow(req, c.hash); !ok {
-		rec.Authenticated = r.tokenValid(c.hash)
-		secs := max(int64((wait+time.Second-1)/time.Second), 1)
+		authenticated = r.tokenValid(c.hash)
+		secs := retryAfterSeconds(wait)
 		sw.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 		unit := "seconds"
 		if secs == 1 {
@@ -80,7 +91,7 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		writeJSON(sw, http.StatusTooManyRequests, errorBody{Error: fmt.Sprintf("rate limit exceeded; retry in %d %s", secs, unit)})
 		return
 	}
-	rec.Authenticated = r.touch(c.hash)
+	authenticated = r.touch(c.hash)
 	if r.beforeRoute != nil {
 		r.beforeRoute(req)
 	}
@@ -122,10 +133,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"success":false,"error":"internal error: encoding the answer"}`)
 	}
-	b = jsTimes(b)
+	b = jsWire(b)
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -152,9 +164,11 @@ type endpoint struct {
 
 // on runs the endpoint for the request's method, or answers 405 with Allow.
 func (c *reqCtx) on(eps ...endpoint) (int, any) {
+	// As an Express app does, HEAD runs the GET endpoint and answers
+	// without a body; getPackage counts no download for it (a HEAD fetches
+	// nothing).
 	methods := make([]string, 0, len(eps)+1)
 	for _, ep := range eps {
-		// HEAD is GET without the body (net/http drops what is written).
 		if c.req.Method == ep.method || c.req.Method == http.MethodHead && ep.method == http.MethodGet {
 			return ep.h(c)
 		}
@@ -250,96 +264,10 @@ func (c *reqCtx) decode(v any, limit int64) *failure {
 		}
 		return &failure{http.StatusBadRequest, "invalid JSON: " + err.Error()}
 	}
-	// encoding/json stores null as "" (which means "*" for a dependency):
-	// refuse it where a string, an object or an array element is needed.
-	var tree any
-	if json.Unmarshal(c.body, &tree) == nil {
-		if field, want := nullIn(reflect.TypeOf(v), tree, ""); field != "" {
-			return &failure{http.StatusBadRequest, fmt.Sprintf("invalid JSON: field %q: expected %s, got null", field, want)}
-		}
+	if at, want := nullField(c.body, reflect.TypeOf(v).Elem()); at != "" {
+		return &failure{http.StatusBadRequest, fmt.Sprintf("invalid JSON: field %q: expected %s, got null", at, kindName(want))}
 	}
 	return nil
-}
-
-// nullIn finds a null in tree where t needs a value (a string or a number
-// field, a map's value, an array's element) and names it.
-func nullIn(t reflect.Type, tree any, path string) (field, want string) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		obj, _ := tree.(map[string]any)
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" || !f.IsExported() {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			val, ok := lookupFold(obj, name)
-			if !ok {
-				continue
-			}
-			p := joinPath(path, name)
-			if val == nil {
-				switch f.Type.Kind() {
-				case reflect.Pointer, reflect.Map, reflect.Slice:
-					continue // a list or an object that is not there: none
-				}
-				return p, kindName(f.Type)
-			}
-			if field, want := nullIn(f.Type, val, p); field != "" {
-				return field, want
-			}
-		}
-	case reflect.Map:
-		obj, _ := tree.(map[string]any)
-		for k, val := range obj {
-			p := fmt.Sprintf("%s[%q]", path, k)
-			if val == nil {
-				return p, kindName(t.Elem())
-			}
-			if field, want := nullIn(t.Elem(), val, p); field != "" {
-				return field, want
-			}
-		}
-	case reflect.Slice:
-		arr, _ := tree.([]any)
-		for i, val := range arr {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			if val == nil {
-				return p, kindName(t.Elem())
-			}
-			if field, want := nullIn(t.Elem(), val, p); field != "" {
-				return field, want
-			}
-		}
-	}
-	return "", ""
-}
-
-// lookupFold finds a key as encoding/json matches fields: exactly, or else
-// case-insensitively.
-func lookupFold(obj map[string]any, name string) (any, bool) {
-	if v, ok := obj[name]; ok {
-		return v, true
-	}
-	for k, v := range obj {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return nil, false
-}
-
-func joinPath(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
 }
 
 func kindName(t reflect.Type) string {
@@ -416,39 +344,21 @@ func (r *Registry) authLocked(c *reqCtx, need legion.Scope) (*userRec, *tokenRec
 	return r.st.users[t.user], t, nil
 }
 
-// timestampField matches a timestamp as encoding/json writes a time.Time
-// (RFC 3339, trailing zeros of the fraction trimmed) under the API's
-// timestamp keys. encoding/json escapes every quote inside a string, so
-// `"createdAt":"` can only be a key, never text inside a value.
-var timestampField = regexp.MustCompile(`"(createdAt|updatedAt|publishedAt|lastUsedAt)":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z"`)
-
-// jsTimes rewrites the timestamps of an answer as a JavaScript registry
-// writes them, with Date.prototype.toISOString(): always three fractional
-// digits ("…T17:53:08.850Z"); and a token never used has "lastUsedAt": null.
-func jsTimes(b []byte) []byte {
-	return timestampField.ReplaceAllFunc(b, func(m []byte) []byte {
-		sub := timestampField.FindSubmatch(m)
-		key, secs, frac := sub[1], sub[2], sub[3]
-		if string(key) == "lastUsedAt" && string(secs) == "0001-01-01T00:00:00" && len(frac) == 0 {
-			return []byte(`"lastUsedAt":null`)
-		}
-		ms := (string(frac) + "000")[:3]
-		out := make([]byte, 0, len(m)+4)
-		out = append(out, '"')
-		out = append(out, key...)
-		out = append(out, `":"`...)
-		out = append(out, secs...)
-		return append(append(append(out, '.'), ms...), `Z"`...)
-	})
-}
-
-// readBody reads the body (up to the cap and one byte) within the body
-// timeout, so that a client that stalls costs a bounded time. The deadline
-// is the connection's; a ResponseWriter without one (a recorder) reads as is.
+// readBody reads up to one byte over the cap from the body within the body
+// timeout, so that a trickling or stalled client costs bounded time. The
+// deadline is lifted afterwards, so that it bounds the body only and not
+// the rest of the request (a fault's latency, say).
 func (r *Registry) readBody(w http.ResponseWriter, req *http.Request) ([]byte, error) {
 	rc := http.NewResponseController(w)
-	if rc.SetReadDeadline(time.Now().Add(r.bodyTimeout)) == nil {
-		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	bounded := rc.SetReadDeadline(time.Now().Add(r.bodyTO)) == nil
+	data, err := io.ReadAll(io.LimitReader(req.Body, r.maxBody+1))
+	if bounded {
+		_ = rc.SetReadDeadline(time.Time{})
 	}
-	return io.ReadAll(io.LimitReader(req.Body, r.maxBody+1))
+	return data, err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }

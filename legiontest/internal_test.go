@@ -191,7 +191,7 @@ func TestRecordIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 2*maxRecorded + 5 {
-		r.record(RecordedRequest{Method: "GET", Status: i})
+		r.record(&RecordedRequest{Method: "GET", Status: i})
 	}
 	rs := r.Requests()
 	if len(rs) != maxRecorded || rs[0].Status != maxRecorded+5 || rs[len(rs)-1].Status != 2*maxRecorded+4 {

@@ -60,10 +60,6 @@ func (c *ManualClock) Set(t time.Time) {
 	c.now = t
 }
 
-// MaxRateWindow is the longest rate-limit window: a longer one would
-// overflow the arithmetic of Retry-After.
-const MaxRateWindow = 366 * 24 * time.Hour
-
 // LimitKey says what the rate limiter counts requests by.
 type LimitKey int
 
@@ -89,6 +85,9 @@ func (k LimitKey) String() string {
 
 // DefaultMaxBodyBytes is the default cap on a request body.
 const DefaultMaxBodyBytes = 1 << 20
+
+// DefaultBodyTimeout is the default bound on reading a request body.
+const DefaultBodyTimeout = 30 * time.Second
 
 // config is what the options set.
 type config struct {
@@ -149,9 +148,6 @@ func WithRateLimit(n int, window time.Duration, by LimitKey) Option {
 		if n > 0 && window <= 0 {
 			return errors.New("legiontest: WithRateLimit: window must be positive")
 		}
-		if window > MaxRateWindow {
-			return fmt.Errorf("legiontest: WithRateLimit: window %v is over the maximum %v", window, MaxRateWindow)
-		}
 		if by != ByToken && by != ByAddress {
 			return fmt.Errorf("legiontest: WithRateLimit: unknown %v", by)
 		}
@@ -160,16 +156,16 @@ func WithRateLimit(n int, window time.Duration, by LimitKey) Option {
 	}
 }
 
-// DefaultBodyTimeout is how long the registry waits for a request's body.
-const DefaultBodyTimeout = 10 * time.Second
-
-// WithBodyTimeout bounds the time a request's body may take to arrive
-// (default 10s), in real time: a client that trickles or stalls its body
-// gets a JSON 408 and its connection closed, instead of holding a handler.
+// WithBodyTimeout bounds, in real time, how long the registry waits for a
+// request's body (default DefaultBodyTimeout). A client that trickles or
+// stalls its body past it gets a JSON 408 and its connection is closed.
+// The bound needs a connection that supports read deadlines (a real
+// server's, as NewServer and httptest give); on a ResponseRecorder it does
+// nothing.
 func WithBodyTimeout(d time.Duration) Option {
 	return func(cfg *config) error {
 		if d <= 0 {
-			return errors.New("legiontest: WithBodyTimeout: d must be positive")
+			return errors.New("legiontest: WithBodyTimeout: the timeout must be positive")
 		}
 		cfg.bodyTimeout = d
 		return nil

@@ -26,15 +26,13 @@ func (l *limiter) set(n int, window time.Duration, by LimitKey) {
 	if n <= 0 || window <= 0 {
 		n, window = 0, 0
 	}
-	window = min(window, MaxRateWindow)
 	l.n, l.window, l.by, l.buckets = n, window, by, nil
 }
 
 // SetRateLimit allows n requests per window per key (see LimitKey); beyond
 // that the registry answers 429 with Retry-After, in whole seconds by the
 // registry's Clock, until the key's window closes. n = 0 (or a window ≤ 0)
-// disables the limiter; a window over MaxRateWindow is cut to it. Every
-// call starts the count afresh.
+// disables the limiter. Every call starts the count afresh.
 func (r *Registry) SetRateLimit(n int, window time.Duration, by LimitKey) {
 	r.limMu.Lock()
 	defer r.limMu.Unlock()
@@ -80,4 +78,14 @@ func (r *Registry) allow(req *http.Request, hash string) (time.Duration, bool) {
 	}
 	b.count++
 	return 0, true
+}
+
+// retryAfterSeconds rounds wait up to whole seconds, at least one, without
+// the overflow of wait+time.Second-1 near the largest duration.
+func retryAfterSeconds(wait time.Duration) int64 {
+	secs := int64(wait / time.Second)
+	if wait%time.Second > 0 {
+		secs++
+	}
+	return max(secs, 1)
 }

@@ -15,9 +15,9 @@ import (
 // serving the API below /api/v1, and is safe for concurrent use. Build one
 // with NewRegistry, or a Server around one with NewServer.
 type Registry struct {
-	clock       Clock
-	maxBody     int64
-	bodyTimeout time.Duration
+	clock   Clock
+	maxBody int64
+	bodyTO  time.Duration // bound on reading a request body
 
 	mu  sync.Mutex // guards st and rng
 	st  *state
@@ -31,7 +31,7 @@ type Registry struct {
 	lim   limiter
 
 	recMu sync.Mutex
-	reqs  []RecordedRequest
+	reqs  []*RecordedRequest
 
 	reqSeq atomic.Uint64
 	// panics counts panics the last-resort recover caught; tests check it
@@ -54,11 +54,11 @@ func NewRegistry(opts ...Option) (*Registry, error) {
 		}
 	}
 	r := &Registry{
-		clock:       cfg.clock,
-		maxBody:     cfg.maxBody,
-		bodyTimeout: cfg.bodyTimeout,
-		st:          newState(),
-		rng:         rand.Reader,
+		clock:   cfg.clock,
+		maxBody: cfg.maxBody,
+		bodyTO:  cfg.bodyTimeout,
+		st:      newState(),
+		rng:     rand.Reader,
 	}
 	if cfg.seeded {
 		var seed [32]byte

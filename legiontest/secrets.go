@@ -71,7 +71,7 @@ func (r *Registry) newTokenLocked(st *state, u *userRec, name, value string, sco
 				return "", err
 			}
 		}
-		h, id := hashToken(tok), tok[len(tok)-8:]
+		h, id := hashToken(tok), ShortID(tok)
 		if st.tokens[h] != nil || st.tokenIDs[id] != nil {
 			if value != "" || attempt > 10 {
 				return "", fmt.Errorf("legiontest: token %s…%s clashes with an existing token", tok[:8], id)

@@ -199,12 +199,30 @@ func (r *Registry) AddToken(username, name string, scopes ...legion.Scope) (toke
 }
 
 // AddPackage stores a package with its versions, as if its owner had
-// published them, and sets its download count.
+// published them, and sets its download count. An owner who does not exist
+// is created first (email OWNER@example.com, a random password), so that
+// seeding a package is one call; nothing is created when it fails.
 func (r *Registry) AddPackage(p SeedPackage) error {
 	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.addPackageLocked(r.st, p, now)
+	if r.st.users[p.Owner] != nil || p.Owner == "" {
+		return r.addPackageLocked(r.st, p, now)
+	}
+	pw, err := r.randomTokenLocked()
+	if err != nil {
+		return err
+	}
+	email := p.Owner + "@example.com"
+	if _, f := r.addUserLocked(r.st, p.Owner, email, pw, now); f != nil {
+		return fmt.Errorf("legiontest: package %q: creating owner %q: %s", p.Name, p.Owner, f.msg)
+	}
+	if err := r.addPackageLocked(r.st, p, now); err != nil {
+		delete(r.st.users, p.Owner)
+		delete(r.st.emails, strings.ToLower(email))
+		return err
+	}
+	return nil
 }
 
 // addPackageLocked leaves st unchanged on error: everything is checked

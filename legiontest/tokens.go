@@ -84,3 +84,12 @@ func (r *Registry) revokeToken(c *reqCtx) (int, any) {
 	u.tokens = slices.Delete(u.tokens, i, i+1)
 	return http.StatusOK, okBody{Success: true}
 }
+
+// ShortID returns the id of a token as the registry names it: in the
+// token listing and in DELETE /tokens/{id}, which RevokeToken takes.
+func ShortID(token string) string {
+	if len(token) < 8 {
+		return ""
+	}
+	return token[len(token)-8:]
+}

@@ -189,8 +189,8 @@ func (a *admin) setRateLimit(w http.ResponseWriter, r *http.Request) {
 	var window time.Duration
 	if *body.N > 0 {
 		var err error
-		if window, err = time.ParseDuration(body.Window); err != nil || window <= 0 || window > legiontest.MaxRateWindow {
-			fail(w, http.StatusBadRequest, fmt.Sprintf(`window must be a positive duration such as "1m", at most %v`, legiontest.MaxRateWindow))
+		if window, err = time.ParseDuration(body.Window); err != nil || window <= 0 {
+			fail(w, http.StatusBadRequest, `window must be a positive duration such as "1m"`)
 			return
 		}
 	}
@@ -209,12 +209,16 @@ func (a *admin) setRateLimit(w http.ResponseWriter, r *http.Request) {
 
 // recordedJSON is a legiontest.RecordedRequest with its body as text.
 type recordedJSON struct {
-	Method        string `json:"method"`
-	Path          string `json:"path"`
-	Query         string `json:"query,omitempty"`
-	Body          string `json:"body,omitempty"`
-	Authenticated bool   `json:"authenticated"`
-	Status        int    `json:"status"`
+	Method        string      `json:"method"`
+	Path          string      `json:"path"`
+	Query         string      `json:"query,omitempty"`
+	Body          string      `json:"body,omitempty"`
+	Authenticated bool        `json:"authenticated"`
+	Status        int         `json:"status"`
+	Header        http.Header `json:"header"`
+	Time          string      `json:"time"`
+	RequestID     string      `json:"requestId"`
+	DurationMS    float64     `json:"durationMs"`
 }
 
 func (a *admin) requests(w http.ResponseWriter, r *http.Request) {
@@ -225,7 +229,8 @@ func (a *admin) requests(w http.ResponseWriter, r *http.Request) {
 		if !utf8.ValidString(body) {
 			body = strings.ToValidUTF8(body, "\uFFFD")
 		}
-		out[i] = recordedJSON{q.Method, q.Path, q.Query, body, q.Authenticated, q.Status}
+		out[i] = recordedJSON{q.Method, q.Path, q.Query, body, q.Authenticated, q.Status,
+			q.Header, q.Time.UTC().Format("2006-01-02T15:04:05.000Z"), q.RequestID, float64(q.Duration) / float64(time.Millisecond)}
 	}
 	reply(w, http.StatusOK, struct {
 		Success  bool           `json:"success"`

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -519,12 +521,18 @@ func TestAdminRequestsSnapshotRateLimit(t *testing.T) {
 			Method, Path, Query, Body string
 			Authenticated             bool
 			Status                    int
+			Header                    http.Header
+			Time, RequestID           string
+			DurationMS                float64
 		} `json:"requests"`
 	}
 	do(t, "GET", in.Root+"/_admin/requests", "", "", nil, &rec)
 	if len(rec.Requests) != 2 || rec.Requests[0].Path != "/auth/signup" || rec.Requests[0].Status != 201 ||
 		rec.Requests[1].Query != "q=http" || strings.Contains(rec.Requests[0].Body, "carolpass1") {
 		t.Fatalf("request record: %+v", rec)
+	}
+	if q := rec.Requests[1]; q.RequestID == "" || q.Header.Get("User-Agent") == "" || !strings.HasSuffix(q.Time, "Z") || q.DurationMS <= 0 {
+		t.Errorf("request record lacks header, time, request id or duration: %+v", q)
 	}
 	do(t, "POST", in.Root+"/_admin/reset-requests", "", "", nil, nil)
 	do(t, "GET", in.Root+"/_admin/requests", "", "", nil, &rec)
@@ -677,6 +685,7 @@ func TestBadFlags(t *testing.T) {
 		{"-fault", "GET x 500"},
 		{"-fault", "G3T /x 500"},
 		{"-token-seed", "-1"},
+		{"-body-timeout", "0s"},
 		{"-admin=maybe"},
 		{"-nope"},
 		{"stray"},
@@ -709,7 +718,7 @@ func TestParseRate(t *testing.T) {
 			t.Errorf("parseRate(%q) = %d, %v, %v", in, n, w, err)
 		}
 	}
-	for _, in := range []string{"1/2562047h47m16s", "1/9000h", "x/1m", "1/0s"} {
+	for _, in := range []string{"x/1m", "1/0s", "-1/1m"} {
 		if _, _, err := parseRate(in); err == nil {
 			t.Errorf("parseRate(%q) accepted it", in)
 		}
@@ -769,5 +778,53 @@ func TestSignalShutdown(t *testing.T) {
 	data, err := os.ReadFile(state)
 	if err != nil || !bytes.Contains(data, []byte(`"frank"`)) {
 		t.Fatalf("state after SIGTERM: %v\n%s", err, data)
+	}
+}
+
+// TestFaultPatterns checks that -fault and the admin route accept "**"
+// and refuse, with an error naming it, a pattern no route can match.
+func TestFaultPatterns(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-fault", "GET /pkgs/* 500"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `"GET /pkgs/*" matches no route`) {
+		t.Errorf("-fault 'GET /pkgs/* 500': exit %d, stderr:\n%s", code, &stderr)
+	}
+	in := start(t, "-fault", "GET /packages/** 503")
+	if resp := do(t, "GET", in.URL+"/packages/lib/1.0.0/download", "", "", nil, nil); resp.StatusCode != 503 {
+		t.Errorf("GET a download under 'GET /packages/** 503': %d", resp.StatusCode)
+	}
+	var ans struct {
+		Success bool   `json:"success"`
+		Error   string `json:"error"`
+	}
+	resp := do(t, "POST", in.Root+"/_admin/faults", "application/json", `{"method":"GET","path":"/stats/*","status":500}`, nil, &ans)
+	if resp.StatusCode != 400 || !strings.Contains(ans.Error, "/stats/*") {
+		t.Errorf("admin fault on /stats/*: %d %+v", resp.StatusCode, ans)
+	}
+}
+
+// TestStalledBody checks that the standalone server answers a body that
+// stalls (Content-Length 100, 15 bytes sent) with a JSON 408 within
+// -body-timeout instead of holding the handler forever.
+func TestStalledBody(t *testing.T) {
+	t.Parallel()
+	in := start(t, "-body-timeout", "200ms")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(in.Root, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"username\":\"a"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), `"success":false`) {
+		t.Errorf("stalled body: %d %s", resp.StatusCode, body)
 	}
 }

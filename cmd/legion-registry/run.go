@@ -77,13 +77,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		h = withAdmin(reg, newAdmin(reg, faults))
 	}
 	srv := &http.Server{
-		Handler: h,
-		// Slow or idle clients cost bounded time: headers within 10s, the
-		// body within legiontest's body timeout (a JSON 408), and an idle
-		// keep-alive connection is closed after two minutes.
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          log.New(stderr, "legion-registry: http: ", 0),
+		// The registry bounds an API request's body itself (-body-timeout,
+		// a JSON 408); ReadTimeout bounds the admin routes' bodies and
+		// IdleTimeout keep-alive connections left open.
+		ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    log.New(stderr, "legion-registry: http: ", 0),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -120,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // newRegistry builds the registry: from the -state file when it exists,
 // else from the -seed file.
 func newRegistry(cfg *config, logf func(string, ...any)) (*legiontest.Registry, error) {
-	var opts []legiontest.Option
+	opts := []legiontest.Option{legiontest.WithBodyTimeout(cfg.bodyTO)}
 	if cfg.tokenSeed != nil {
 		opts = append(opts, legiontest.WithTokenSeed(*cfg.tokenSeed))
 	}
