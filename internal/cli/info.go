@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -62,48 +63,21 @@ func (a *app) runInfo(ctx context.Context, fs *flagSet, args []string) error {
 	if fs.json {
 		return writeJSON(a.stdout, p)
 	}
-	w := a.stdout
 	head := p.Name
 	if p.Latest != nil {
 		head += "@" + p.Latest.Original()
 	}
-	fmt.Fprintln(w, head)
-	if p.Description != "" {
-		fmt.Fprintln(w, strings.Join(strings.Fields(p.Description), " "))
-	}
-	fmt.Fprintln(w)
-	t := newTable(w)
-	field := func(k, v string) {
-		if v != "" {
-			t.row(k+":", v)
-		}
-	}
-	field("author", p.Author)
-	field("license", p.License)
-	field("keywords", strings.Join(p.Keywords, ", "))
-	field("downloads", strconv.FormatInt(p.Downloads, 10))
 	var versions []string
 	for _, v := range p.Versions {
 		if v.Version != nil {
 			versions = append(versions, v.Version.Original())
 		}
 	}
-	field("versions", strings.Join(versions, ", "))
-	field("created", formatTime(p.CreatedAt))
-	field("updated", formatTime(p.UpdatedAt))
-	t.flush()
-	if len(p.Dependencies) > 0 {
-		fmt.Fprintln(w, "\ndependencies:")
-		t := newTable(w)
-		for _, d := range slices.Sorted(maps.Keys(p.Dependencies)) {
-			t.row("  "+d, p.Dependencies[d])
-		}
-		t.flush()
-	}
-	if *readme && p.Readme != "" {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, strings.TrimRight(p.Readme, "\n"))
-	}
+	printInfo(a.stdout, head, p.Description, [][2]string{
+		{"author", p.Author}, {"license", p.License}, {"keywords", strings.Join(p.Keywords, ", ")},
+		{"downloads", strconv.FormatInt(p.Downloads, 10)}, {"versions", strings.Join(versions, ", ")},
+		{"created", formatTime(p.CreatedAt)}, {"updated", formatTime(p.UpdatedAt)},
+	}, p.Dependencies, p.Readme, *readme)
 	return nil
 }
 
@@ -137,34 +111,38 @@ func (a *app) infoVersion(ctx context.Context, c *legion.Client, asJSON, readme 
 	if asJSON {
 		return writeJSON(a.stdout, v)
 	}
-	w := a.stdout
-	fmt.Fprintf(w, "%s@%s\n", name, v.Version.Original())
-	if v.Description != "" {
-		fmt.Fprintln(w, strings.Join(strings.Fields(v.Description), " "))
+	printInfo(a.stdout, name+"@"+v.Version.Original(), v.Description, [][2]string{
+		{"author", v.Author}, {"license", v.License}, {"keywords", strings.Join(v.Keywords, ", ")},
+		{"published", formatTime(v.PublishedAt)},
+	}, v.Dependencies, v.Readme, readme)
+	return nil
+}
+
+// printInfo prints what info shows of a package or a version: a heading,
+// the description, the fields that are set, the dependencies, the README.
+func printInfo(w io.Writer, head, description string, fields [][2]string, deps map[string]string, readme string, showReadme bool) {
+	fmt.Fprintln(w, head)
+	if description != "" {
+		fmt.Fprintln(w, strings.Join(strings.Fields(description), " "))
 	}
 	fmt.Fprintln(w)
 	t := newTable(w)
-	field := func(k, val string) {
-		if val != "" {
-			t.row(k+":", val)
+	for _, f := range fields {
+		if f[1] != "" {
+			t.row(f[0]+":", f[1])
 		}
 	}
-	field("author", v.Author)
-	field("license", v.License)
-	field("keywords", strings.Join(v.Keywords, ", "))
-	field("published", formatTime(v.PublishedAt))
 	t.flush()
-	if len(v.Dependencies) > 0 {
-		fmt.Fprintf(w, "\n%s:\n", plural(len(v.Dependencies), "dependency"))
+	if len(deps) > 0 {
+		fmt.Fprintf(w, "\n%s:\n", plural(len(deps), "dependency"))
 		t := newTable(w)
-		for _, d := range slices.Sorted(maps.Keys(v.Dependencies)) {
-			t.row("  "+d, v.Dependencies[d])
+		for _, d := range slices.Sorted(maps.Keys(deps)) {
+			t.row("  "+d, deps[d])
 		}
 		t.flush()
 	}
-	if readme && v.Readme != "" {
+	if showReadme && readme != "" {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, strings.TrimRight(v.Readme, "\n"))
+		fmt.Fprintln(w, strings.TrimRight(readme, "\n"))
 	}
-	return nil
 }
