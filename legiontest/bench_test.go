@@ -224,7 +224,7 @@ func BenchmarkGetPackageBare(b *testing.B) {
 }
 
 // BenchmarkMemory10kx5 reports the live heap of a registry holding 10,000
-// packages of 5 versions each.
+// packages of 5 versions each, its search and listing index built.
 func BenchmarkMemory10kx5(b *testing.B) {
 	var total int64
 	for i := 0; i < b.N; i++ {
@@ -236,6 +236,13 @@ func BenchmarkMemory10kx5(b *testing.B) {
 			b.Fatal(err)
 		}
 		fill(b, r, 10000, 5)
+		for _, target := range []string{"/api/v1/search?q=http", "/api/v1/packages?q=http"} {
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+			if rec.Code != 200 {
+				b.Fatalf("%s: %d", target, rec.Code)
+			}
+		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		total += int64(after.HeapAlloc) - int64(before.HeapAlloc)
