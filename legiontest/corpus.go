@@ -91,8 +91,9 @@ func (ch *chunk) end(seg int) int {
 	return len(ch.data)
 }
 
-// scan calls fn once with the id of each live segment holding needle.
-func (c *corpus) scan(needle string, fn func(id int32)) {
+// scan calls fn once with the id and the text of each live segment
+// holding needle.
+func (c *corpus) scan(needle string, fn func(id int32, seg []byte)) {
 	nb := []byte(needle)
 	for _, ch := range c.chunks {
 		for off := 0; off < len(ch.data); {
@@ -102,10 +103,11 @@ func (c *corpus) scan(needle string, fn func(id int32)) {
 			}
 			at := off + i
 			seg := sort.Search(len(ch.starts), func(j int) bool { return int(ch.starts[j]) > at }) - 1
+			end := ch.end(seg)
 			if id := ch.ids[seg]; id >= 0 {
-				fn(id)
+				fn(id, ch.data[ch.starts[seg]:end])
 			}
-			off = ch.end(seg)
+			off = end
 		}
 	}
 }

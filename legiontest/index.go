@@ -217,10 +217,10 @@ func (ix *index) delete(k sortKey, p *pkgRec) {
 	ix.orders[k] = slices.Delete(ix.orders[k], i, i+1)
 }
 
-// matching calls fn with each package whose search text contains needle;
-// fn decides whether it really matches.
-func (ix *index) matching(needle string, fn func(p *pkgRec)) {
-	ix.text.scan(needle, func(id int32) { fn(ix.byID[id]) })
+// matching calls fn with each package whose search text (seg) contains
+// needle; fn decides whether it really matches.
+func (ix *index) matching(needle string, fn func(p *pkgRec, seg []byte)) {
+	ix.text.scan(needle, func(id int32, seg []byte) { fn(ix.byID[id], seg) })
 }
 
 // page returns the ids at positions [start, end) of order k, counting

@@ -334,7 +334,7 @@ func (st *state) listLocked(filter string, k sortKey, page, limit int) ([]*pkgRe
 		return ix.page(k, false, start, end), total
 	}
 	total := 0
-	ix.matching(filter, func(p *pkgRec) {
+	ix.matching(filter, func(p *pkgRec, _ []byte) {
 		if p.matches(filter) {
 			ix.mark(p)
 			total++

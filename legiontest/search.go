@@ -1,6 +1,7 @@
 package legiontest
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"slices"
@@ -121,13 +122,41 @@ func (st *state) searchLocked(terms []string, limit int) ([]hit, int) {
 	}
 	top := topHits{limit: limit}
 	total := 0
-	st.idx.matching(needle, func(p *pkgRec) {
-		if s := p.score(terms); s > 0 {
+	st.idx.matching(needle, func(p *pkgRec, seg []byte) {
+		s, ok := nameScore(seg, terms)
+		if !ok {
+			s = p.score(terms)
+		}
+		if s > 0 {
 			total++
 			top.offer(hit{s, p.downloads, p})
 		}
 	})
 	return top.sorted(), total
+}
+
+// nameScore is score(terms) when every term is in the name, which a
+// package's search text starts with (a name holds no textSep); ok is
+// false when another field must decide. It spares most hits a look at
+// the package's own fields.
+func nameScore(seg []byte, terms []string) (total float64, ok bool) {
+	name := seg
+	if i := bytes.IndexByte(seg, textSep); i >= 0 {
+		name = seg[:i]
+	}
+	for _, t := range terms {
+		switch {
+		case string(name) == t:
+			total += 100
+		case bytes.HasPrefix(name, []byte(t)):
+			total += 80
+		case bytes.Contains(name, []byte(t)):
+			total += 60
+		default:
+			return 0, false
+		}
+	}
+	return total, true
 }
 
 // topHits keeps the best limit hits offered, as a heap whose root is the
