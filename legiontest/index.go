@@ -249,6 +249,6 @@ func (ix *index) page(k sortKey, filtered bool, start, end int) []*pkgRec {
 	return out
 }
 
-func (ix *index) mark(p *pkgRec) { ix.marks[p.id/64] |= 1 << (p.id % 64) }
+func (ix *index) mark(id int32) { ix.marks[id/64] |= 1 << (id % 64) }
 
 func (ix *index) clearMarks() { clear(ix.marks) }

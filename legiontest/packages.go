@@ -1,6 +1,7 @@
 package legiontest
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math"
@@ -334,9 +335,12 @@ func (st *state) listLocked(filter string, k sortKey, page, limit int) ([]*pkgRe
 		return ix.page(k, false, start, end), total
 	}
 	total := 0
-	ix.matching(filter, func(p *pkgRec, _ []byte) {
-		if p.matches(filter) {
-			ix.mark(p)
+	// A name holds no textSep, so a filter found before the first one is
+	// in the name: a match without a look at the package's fields.
+	ix.text.scan(filter, func(id int32, seg []byte) {
+		name, _, _ := bytes.Cut(seg, []byte{textSep})
+		if bytes.Contains(name, []byte(filter)) || ix.byID[id].matches(filter) {
+			ix.mark(id)
 			total++
 		}
 	})
