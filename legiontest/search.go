@@ -124,7 +124,7 @@ func (st *state) searchLocked(terms []string, limit int) ([]hit, int) {
 	total := 0
 	st.idx.matching(needle, func(p *pkgRec, seg []byte) {
 		s, ok := nameScore(seg, terms)
-		if !ok {
+		if !ok && containsAll(seg, terms) {
 			s = p.score(terms)
 		}
 		if s > 0 {
@@ -157,6 +157,17 @@ func nameScore(seg []byte, terms []string) (total float64, ok bool) {
 		}
 	}
 	return total, true
+}
+
+// containsAll reports whether the search text holds every term, which
+// every match does: the others need no look at the package's fields.
+func containsAll(seg []byte, terms []string) bool {
+	for _, t := range terms {
+		if !bytes.Contains(seg, []byte(t)) {
+			return false
+		}
+	}
+	return true
 }
 
 // topHits keeps the best limit hits offered, as a heap whose root is the
