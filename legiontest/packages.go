@@ -1,6 +1,7 @@
 package legiontest
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math"
@@ -41,7 +42,9 @@ func (r *Registry) publish(c *reqCtx) (int, any) {
 	}
 }
 
-func validatePublish(req legion.PublishRequest) *failure {
+// validatePublish checks a version to publish; ranges remembers the
+// dependency ranges already found valid (it may be nil).
+func validatePublish(req legion.PublishRequest, ranges rangeMemo) *failure {
 	bad := func(msg string) *failure { return &failure{http.StatusBadRequest, msg} }
 	switch {
 	case req.Name == "":
@@ -60,7 +63,7 @@ func validatePublish(req legion.PublishRequest) *failure {
 		if !validPackageName(name) {
 			return bad(fmt.Sprintf("dependencies: %q is not a valid package name", clip(name)))
 		}
-		if _, err := semrange.Parse(req.Dependencies[name]); err != nil {
+		if !ranges.valid(req.Dependencies[name]) {
 			return bad(fmt.Sprintf("dependencies: %s: invalid range %q", name, clip(req.Dependencies[name])))
 		}
 	}
@@ -69,7 +72,7 @@ func validatePublish(req legion.PublishRequest) *failure {
 
 // publishLocked validates and stores one version (r.mu held).
 func (r *Registry) publishLocked(st *state, owner string, req legion.PublishRequest, at time.Time) (*pkgRec, *versionRec, *failure) {
-	if f := validatePublish(req); f != nil {
+	if f := validatePublish(req, st.ranges); f != nil {
 		return nil, nil, f
 	}
 	v, _ := semrange.ParseVersion(req.Version)
@@ -78,15 +81,37 @@ func (r *Registry) publishLocked(st *state, owner string, req legion.PublishRequ
 		return nil, nil, &failure{http.StatusForbidden, fmt.Sprintf("package %q belongs to another user", req.Name)}
 	}
 	if p != nil && p.find(v) != nil {
-		return nil, nil, &failure{http.StatusConflict, fmt.Sprintf("%s@%s is already published", req.Name, v.Original())}
+		return nil, nil, alreadyPublished(req.Name, v)
 	}
+	if p == nil {
+		p = newPkgRec(req.Name, owner, newVersionRec(v, req, at, nil))
+		st.pkgs[req.Name] = p
+		st.idx.add(p)
+		return p, p.latest, nil
+	}
+	vr := newVersionRec(v, req, at, p.latest.keywords)
+	st.idx.update(p, true, func() { p.addVersion(vr) }, byRecent, byNewest)
+	return p, vr, nil
+}
+
+func alreadyPublished(name string, v *semver.Version) *failure {
+	return &failure{http.StatusConflict, fmt.Sprintf("%s@%s is already published", name, v.Original())}
+}
+
+// newVersionRec makes the record of one version. Its keywords share the
+// slice of the previous version's (prevKeywords) when they are equal:
+// records are immutable and most versions repeat their keywords.
+func newVersionRec(v *semver.Version, req legion.PublishRequest, at time.Time, prevKeywords []string) *versionRec {
 	vr := &versionRec{
 		v:           v,
 		description: req.Description,
 		license:     req.License,
 		readme:      req.Readme,
-		keywords:    slices.Clone(req.Keywords),
+		keywords:    prevKeywords,
 		publishedAt: at,
+	}
+	if !slices.Equal(prevKeywords, req.Keywords) || (prevKeywords == nil) != (req.Keywords == nil) {
+		vr.keywords = slices.Clone(req.Keywords)
 	}
 	if len(req.Dependencies) > 0 {
 		vr.deps = make(map[string]string, len(req.Dependencies))
@@ -94,20 +119,29 @@ func (r *Registry) publishLocked(st *state, owner string, req legion.PublishRequ
 			vr.deps[k] = d
 		}
 	}
-	if p == nil {
-		p = &pkgRec{name: req.Name, owner: owner, createdAt: at, updatedAt: at, versions: []*versionRec{vr}}
-		p.refresh()
-		st.pkgs[req.Name] = p
-		return p, vr, nil
+	return vr
+}
+
+func newPkgRec(name, owner string, first *versionRec) *pkgRec {
+	at := first.publishedAt
+	p := &pkgRec{name: name, owner: owner, createdAt: at, updatedAt: at, versions: []*versionRec{first}}
+	p.refresh()
+	return p
+}
+
+// addVersion inserts v and widens the package's creation and update
+// times to its publication; false when an equal version is there.
+func (p *pkgRec) addVersion(v *versionRec) bool {
+	if !p.insert(v) {
+		return false
 	}
-	p.insert(vr)
-	if at.After(p.updatedAt) {
-		p.updatedAt = at
+	if v.publishedAt.After(p.updatedAt) {
+		p.updatedAt = v.publishedAt
 	}
-	if at.Before(p.createdAt) {
-		p.createdAt = at
+	if v.publishedAt.Before(p.createdAt) {
+		p.createdAt = v.publishedAt
 	}
-	return p, vr, nil
+	return true
 }
 
 func (r *Registry) unpublish(c *reqCtx) (int, any) {
@@ -133,6 +167,7 @@ func (r *Registry) unpublish(c *reqCtx) (int, any) {
 	if p.owner != u.username {
 		return c.fail(http.StatusForbidden, fmt.Sprintf("package %q belongs to another user", body.Name))
 	}
+	r.st.idx.remove(p)
 	delete(r.st.pkgs, body.Name)
 	// Advisories describe the code that is gone; a later owner of the
 	// name must not inherit them.
@@ -148,7 +183,7 @@ func (r *Registry) getPackage(c *reqCtx) (int, any) {
 		return c.fail(http.StatusNotFound, fmt.Sprintf("package %q not found", clip(c.segs[1])))
 	}
 	if c.req.Method != http.MethodHead { // a HEAD fetches nothing
-		p.downloads++
+		r.st.idx.update(p, false, func() { p.downloads++ }, byDownloads)
 	}
 	return http.StatusOK, packageBody{true, p.wire()}
 }
@@ -213,24 +248,40 @@ const (
 	popularCount = 10
 )
 
-// sortPackages orders ps by key, breaking every tie by name so that the
-// order is total and pages never overlap or skip.
+// sortKey is an order of the package listing.
+type sortKey uint8
+
+const (
+	byDownloads sortKey = iota
+	byName
+	byRecent
+	byNewest
+	numSortKeys
+)
+
+var sortKeys = map[string]sortKey{"downloads": byDownloads, "name": byName, "recent": byRecent, "newest": byNewest}
+
+// compare orders by k, breaking every tie by name so that the order is
+// total and pages never overlap or skip.
+func (k sortKey) compare(a, b *pkgRec) int {
+	var c int
+	switch k {
+	case byDownloads:
+		c = cmp.Compare(b.downloads, a.downloads)
+	case byRecent:
+		c = b.updatedAt.Compare(a.updatedAt)
+	case byNewest:
+		c = b.createdAt.Compare(a.createdAt)
+	}
+	if c != 0 {
+		return c
+	}
+	return strings.Compare(a.name, b.name)
+}
+
+// sortPackages orders ps by key (one of sortKeys).
 func sortPackages(ps []*pkgRec, key string) {
-	slices.SortFunc(ps, func(a, b *pkgRec) int {
-		var c int
-		switch key {
-		case "downloads":
-			c = cmp.Compare(b.downloads, a.downloads)
-		case "recent":
-			c = b.updatedAt.Compare(a.updatedAt)
-		case "newest":
-			c = b.createdAt.Compare(a.createdAt)
-		}
-		if c != 0 {
-			return c
-		}
-		return strings.Compare(a.name, b.name)
-	})
+	slices.SortFunc(ps, sortKeys[key].compare)
 }
 
 func (p *pkgRec) matches(filter string) bool {
@@ -248,11 +299,11 @@ func (p *pkgRec) matches(filter string) bool {
 func (r *Registry) listPackages(c *reqCtx) (int, any) {
 	q := c.req.URL.Query()
 	sortBy := q.Get("sort")
-	switch sortBy {
-	case "":
+	if sortBy == "" {
 		sortBy = defaultSort
-	case "downloads", "name", "recent", "newest":
-	default:
+	}
+	key, ok := sortKeys[sortBy]
+	if !ok {
 		return c.fail(http.StatusBadRequest, "sort must be one of downloads, name, recent, newest")
 	}
 	page, valid := intParam(q, "page", 1, 1, math.MaxInt)
@@ -267,22 +318,46 @@ func (r *Registry) listPackages(c *reqCtx) (int, any) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	list := make([]*pkgRec, 0, len(r.st.pkgs))
-	for _, p := range r.st.pkgs {
-		if filter == "" || p.matches(filter) {
-			list = append(list, p)
-		}
-	}
-	sortPackages(list, sortBy)
-	total := len(list)
-	start := total
-	if page-1 < total/limit+1 {
-		start = min((page-1)*limit, total)
-	}
-	end := min(start+limit, total)
-	out := make([]legion.Package, 0, end-start)
-	for _, p := range list[start:end] {
+	list, total := r.st.listLocked(filter, key, page, limit)
+	out := make([]legion.Package, 0, len(list))
+	for _, p := range list {
 		out = append(out, p.summary())
 	}
 	return http.StatusOK, packageListBody{true, legion.PackageList{Packages: out, Total: total, Page: page, Limit: limit}}
+}
+
+// listLocked is one page of the packages matching filter (all when
+// empty), in order k, and how many match.
+func (st *state) listLocked(filter string, k sortKey, page, limit int) ([]*pkgRec, int) {
+	ix := st.idx
+	ix.ready(st.pkgs)
+	if filter == "" {
+		total := len(st.pkgs)
+		start, end := pageBounds(total, page, limit)
+		return ix.page(k, false, start, end), total
+	}
+	total := 0
+	// A name holds no textSep, so a filter found before the first one is
+	// in the name: a match without a look at the package's fields.
+	ix.text.scan(filter, func(id int32, seg []byte) {
+		name, _, _ := bytes.Cut(seg, []byte{textSep})
+		if bytes.Contains(name, []byte(filter)) || ix.byID[id].matches(filter) {
+			ix.mark(id)
+			total++
+		}
+	})
+	start, end := pageBounds(total, page, limit)
+	list := ix.page(k, true, start, end)
+	ix.clearMarks()
+	return list, total
+}
+
+// pageBounds is the slice [start, end) of total items that page shows;
+// empty past the last page.
+func pageBounds(total, page, limit int) (start, end int) {
+	start = total
+	if page-1 < total/limit+1 {
+		start = min((page-1)*limit, total)
+	}
+	return start, min(start+limit, total)
 }

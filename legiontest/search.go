@@ -1,7 +1,7 @@
 package legiontest
 
 import (
-	"cmp"
+	"bytes"
 	"fmt"
 	"net/http"
 	"slices"
@@ -63,7 +63,7 @@ func (p *pkgRec) score(terms []string) float64 {
 func (r *Registry) search(c *reqCtx) (int, any) {
 	q := c.req.URL.Query()
 	raw := q.Get("q")
-	terms := strings.Fields(strings.ToLower(raw))
+	terms := searchTerms(raw)
 	if len(terms) == 0 {
 		return c.fail(http.StatusBadRequest, "q is required")
 	}
@@ -71,32 +71,151 @@ func (r *Registry) search(c *reqCtx) (int, any) {
 	if !valid {
 		return c.fail(http.StatusBadRequest, fmt.Sprintf("limit must be an integer from 1 to %d", maxLimit))
 	}
-	type hit struct {
-		p     *pkgRec
-		score float64
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var hits []hit
-	for _, p := range r.st.pkgs {
-		if s := p.score(terms); s > 0 {
-			hits = append(hits, hit{p, s})
-		}
-	}
-	slices.SortFunc(hits, func(a, b hit) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.p.downloads, a.p.downloads); c != 0 {
-			return c
-		}
-		return strings.Compare(a.p.name, b.p.name)
-	})
-	out := make([]legion.Package, 0, min(limit, len(hits)))
-	for _, h := range hits[:min(limit, len(hits))] {
+	hits, total := r.st.searchLocked(terms, limit)
+	out := make([]legion.Package, 0, len(hits))
+	for _, h := range hits {
 		s := h.p.summary()
 		s.Score = h.score
 		out = append(out, s)
 	}
-	return http.StatusOK, searchBody{Success: true, Results: out, Total: len(hits), Query: raw}
+	return http.StatusOK, searchBody{Success: true, Results: out, Total: total, Query: raw}
+}
+
+// searchTerms are the distinct lower-cased words of a query: a word said
+// twice counts once.
+func searchTerms(q string) []string {
+	terms := strings.Fields(strings.ToLower(q))
+	slices.Sort(terms)
+	return slices.Compact(terms)
+}
+
+// hit is a package that matches a search, with its score.
+type hit struct {
+	score     float64
+	downloads int64
+	p         *pkgRec
+}
+
+// before ranks hits: by score, then downloads, then name.
+func (a hit) before(b hit) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	if a.downloads != b.downloads {
+		return a.downloads > b.downloads
+	}
+	return a.p.name < b.p.name
+}
+
+// searchLocked is the best limit packages matching every term, in rank
+// order, and how many match. Only packages whose text holds the longest
+// term are scored.
+func (st *state) searchLocked(terms []string, limit int) ([]hit, int) {
+	st.idx.ready(st.pkgs)
+	needle := terms[0]
+	for _, t := range terms {
+		if len(t) > len(needle) {
+			needle = t
+		}
+	}
+	top := topHits{limit: limit}
+	total := 0
+	st.idx.matching(needle, func(p *pkgRec, seg []byte) {
+		s, ok := nameScore(seg, terms)
+		if !ok && containsAll(seg, terms) {
+			s = p.score(terms)
+		}
+		if s > 0 {
+			total++
+			top.offer(hit{s, p.downloads, p})
+		}
+	})
+	return top.sorted(), total
+}
+
+// nameScore is score(terms) when every term is in the name, which a
+// package's search text starts with (a name holds no textSep); ok is
+// false when another field must decide. It spares most hits a look at
+// the package's own fields.
+func nameScore(seg []byte, terms []string) (total float64, ok bool) {
+	name := seg
+	if i := bytes.IndexByte(seg, textSep); i >= 0 {
+		name = seg[:i]
+	}
+	for _, t := range terms {
+		switch {
+		case string(name) == t:
+			total += 100
+		case bytes.HasPrefix(name, []byte(t)):
+			total += 80
+		case bytes.Contains(name, []byte(t)):
+			total += 60
+		default:
+			return 0, false
+		}
+	}
+	return total, true
+}
+
+// containsAll reports whether the search text holds every term, which
+// every match does: the others need no look at the package's fields.
+func containsAll(seg []byte, terms []string) bool {
+	for _, t := range terms {
+		if !bytes.Contains(seg, []byte(t)) {
+			return false
+		}
+	}
+	return true
+}
+
+// topHits keeps the best limit hits offered, as a heap whose root is the
+// worst of them.
+type topHits struct {
+	limit int
+	h     []hit
+}
+
+func (t *topHits) offer(x hit) {
+	if len(t.h) < t.limit {
+		t.h = append(t.h, x)
+		for i := len(t.h) - 1; i > 0; {
+			parent := (i - 1) / 2
+			if !t.h[parent].before(t.h[i]) {
+				break
+			}
+			t.h[parent], t.h[i] = t.h[i], t.h[parent]
+			i = parent
+		}
+		return
+	}
+	if !x.before(t.h[0]) {
+		return
+	}
+	t.h[0] = x
+	for i := 0; ; {
+		worst, l, r := i, 2*i+1, 2*i+2
+		if l < len(t.h) && t.h[worst].before(t.h[l]) {
+			worst = l
+		}
+		if r < len(t.h) && t.h[worst].before(t.h[r]) {
+			worst = r
+		}
+		if worst == i {
+			return
+		}
+		t.h[i], t.h[worst] = t.h[worst], t.h[i]
+		i = worst
+	}
+}
+
+func (t *topHits) sorted() []hit {
+	slices.SortFunc(t.h, func(a, b hit) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	return t.h
 }

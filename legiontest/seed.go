@@ -238,8 +238,7 @@ func (r *Registry) addPackageLocked(st *state, sp SeedPackage, now time.Time) er
 	case sp.Downloads < 0:
 		return fmt.Errorf("legiontest: package %q: negative downloads", sp.Name)
 	}
-	tmp := newState()
-	tmp.users[sp.Owner] = st.users[sp.Owner]
+	var p *pkgRec
 	for _, sv := range sp.Versions {
 		at := sv.PublishedAt.UTC()
 		if sv.PublishedAt.IsZero() {
@@ -258,13 +257,19 @@ func (r *Registry) addPackageLocked(st *state, sp SeedPackage, now time.Time) er
 			Readme:       readme,
 			Dependencies: sv.Dependencies,
 		}
-		if _, _, f := r.publishLocked(tmp, sp.Owner, req, at); f != nil {
+		if f := validatePublish(req, st.ranges); f != nil {
 			return fmt.Errorf("legiontest: package %q version %q: %s", sp.Name, sv.Version, f.msg)
 		}
+		v, _ := semrange.ParseVersion(sv.Version)
+		if p == nil {
+			p = newPkgRec(sp.Name, sp.Owner, newVersionRec(v, req, at, nil))
+		} else if !p.addVersion(newVersionRec(v, req, at, p.latest.keywords)) {
+			return fmt.Errorf("legiontest: package %q version %q: %s", sp.Name, sv.Version, alreadyPublished(sp.Name, v).msg)
+		}
 	}
-	p := tmp.pkgs[sp.Name]
 	p.downloads = sp.Downloads
 	st.pkgs[sp.Name] = p
+	st.idx.add(p)
 	return nil
 }
 
@@ -317,7 +322,7 @@ func (r *Registry) SetDownloads(name string, n int64) error {
 	if p == nil {
 		return fmt.Errorf("legiontest: SetDownloads: unknown package %q", name)
 	}
-	p.downloads = n
+	r.st.idx.update(p, false, func() { p.downloads = n }, byDownloads)
 	return nil
 }
 

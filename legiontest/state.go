@@ -21,6 +21,8 @@ type state struct {
 	advisories map[string][]*advisoryRec // by package, sorted by id
 	advIDs     map[string]bool
 	nextAdv    int
+	idx        *index // over pkgs, for search and the listing
+	ranges     rangeMemo
 }
 
 func newState() *state {
@@ -32,11 +34,38 @@ func newState() *state {
 		pkgs:       map[string]*pkgRec{},
 		advisories: map[string][]*advisoryRec{},
 		advIDs:     map[string]bool{},
+		idx:        newIndex(),
+		ranges:     rangeMemo{},
 	}
 }
 
+// rangeMemo remembers dependency ranges that parse, since parsing one
+// costs far more than looking it up and a seeded registry repeats a few
+// ranges across many packages. It holds short ranges only, and forgets
+// everything when full.
+type rangeMemo map[string]bool
+
+const rangeMemoSize = 1024
+
+// valid reports whether s parses as a range; m may be nil.
+func (m rangeMemo) valid(s string) bool {
+	if m[s] {
+		return true
+	}
+	if _, err := semrange.Parse(s); err != nil {
+		return false
+	}
+	if m != nil && len(s) <= 64 {
+		if len(m) >= rangeMemoSize {
+			clear(m)
+		}
+		m[s] = true
+	}
+	return true
+}
+
 // clone deep-copies the mutable parts; version and advisory records are
-// immutable once made and are shared.
+// immutable once made and are shared. The clone's index starts stale.
 func (st *state) clone() *state {
 	c := newState()
 	c.nextAdv = st.nextAdv
@@ -119,6 +148,9 @@ type pkgRec struct {
 	// lower-cased search fields, from latest
 	lname, ldesc string
 	lkeywords    []string
+	// where the index keeps p (meaningful while the index is not stale)
+	id, seg int32
+	text    *chunk
 }
 
 // versionRec is immutable once published.
