@@ -101,9 +101,6 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 					n.Problem = "does not satisfy " + n.Range
 				}
 			}
-			if n.Problem != "" {
-				out.Problems = append(out.Problems, strings.Join(append(slices.Clone(path), name), " → ")+": "+n.Problem)
-			}
 			switch {
 			case slices.Contains(path, name):
 				n.Deduped = true // a cycle: shown above, on this very path
@@ -114,6 +111,11 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 				if locked && (*depth < 0 || level < *depth) {
 					queue = append(queue, item{n, level + 1, append(slices.Clone(path), name)})
 				}
+			}
+			// A problem is counted once, where the package is first shown;
+			// its deduped repeats point back at it.
+			if n.Problem != "" && !n.Deduped {
+				out.Problems = append(out.Problems, strings.Join(append(slices.Clone(path), name), " → ")+": "+n.Problem)
 			}
 			nodes = append(nodes, n)
 		}

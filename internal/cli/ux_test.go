@@ -250,3 +250,18 @@ func filterEnv(env []string, name string) []string {
 	}
 	return out
 }
+
+// list counts a problem once, however often the package is shown.
+func TestListCountsEachProblemOnce(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, newFixture(t))
+	p.ok("pkg", "init")
+	p.ok("pkg", "install", "legion-http@^1.0.0", "legion-core@^1.0.0")
+	if err := os.RemoveAll(filepath.Join(p.dir, "legion_modules", "legion-core")); err != nil {
+		t.Fatal(err)
+	}
+	r := p.fails(ExitError, "pkg", "list")
+	if shown := strings.Count(r.stdout, "missing from legion_modules"); shown != 2 || !strings.Contains(r.stderr, "list: 1 problem (") {
+		t.Errorf("shown %d times; stderr: %s", shown, r.stderr)
+	}
+}
