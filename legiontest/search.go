@@ -122,9 +122,20 @@ func (st *state) searchLocked(terms []string, limit int) ([]hit, int) {
 	}
 	top := topHits{limit: limit}
 	total := 0
+	// Fields are separated by textSep, so a term without it that the text
+	// holds lies in one field and scores: such a hit counts toward the
+	// total whether or not it is scored.
+	sepFree := !slices.ContainsFunc(terms, func(t string) bool { return strings.IndexByte(t, textSep) >= 0 })
 	st.idx.matching(needle, func(p *pkgRec, seg []byte) {
 		s, ok := nameScore(seg, terms)
-		if !ok && containsAll(seg, terms) {
+		if !ok {
+			if !containsAll(seg, terms) {
+				return
+			}
+			if sepFree && top.full() && scoreBound(seg, terms) < top.worst() {
+				total++ // it matches, but cannot rank among the best
+				return
+			}
 			s = p.score(terms)
 		}
 		if s > 0 {
@@ -135,28 +146,58 @@ func (st *state) searchLocked(terms []string, limit int) ([]hit, int) {
 	return top.sorted(), total
 }
 
+// scoreBound is the most a package whose text is seg can score: its name's
+// score for the terms in its name, and a keyword's 40 for the others, the
+// best any other field gives. A hit below the worst of a full top needs no
+// look at the package's fields.
+func scoreBound(seg []byte, terms []string) float64 {
+	name := nameOf(seg)
+	var total float64
+	for _, t := range terms {
+		if s := inName(name, t); s > 0 {
+			total += s
+		} else {
+			total += 40
+		}
+	}
+	return total
+}
+
 // nameScore is score(terms) when every term is in the name, which a
 // package's search text starts with (a name holds no textSep); ok is
 // false when another field must decide. It spares most hits a look at
 // the package's own fields.
 func nameScore(seg []byte, terms []string) (total float64, ok bool) {
-	name := seg
-	if i := bytes.IndexByte(seg, textSep); i >= 0 {
-		name = seg[:i]
-	}
+	name := nameOf(seg)
 	for _, t := range terms {
-		switch {
-		case string(name) == t:
-			total += 100
-		case bytes.HasPrefix(name, []byte(t)):
-			total += 80
-		case bytes.Contains(name, []byte(t)):
-			total += 60
-		default:
+		s := inName(name, t)
+		if s == 0 {
 			return 0, false
 		}
+		total += s
 	}
 	return total, true
+}
+
+// nameOf is the name at the start of a package's search text.
+func nameOf(seg []byte) []byte {
+	if i := bytes.IndexByte(seg, textSep); i >= 0 {
+		return seg[:i]
+	}
+	return seg
+}
+
+// inName is termScore's part for the name: exact, prefix, substring, or 0.
+func inName(name []byte, t string) float64 {
+	switch {
+	case string(name) == t:
+		return 100
+	case bytes.HasPrefix(name, []byte(t)):
+		return 80
+	case bytes.Contains(name, []byte(t)):
+		return 60
+	}
+	return 0
 }
 
 // containsAll reports whether the search text holds every term, which
@@ -176,6 +217,11 @@ type topHits struct {
 	limit int
 	h     []hit
 }
+
+func (t *topHits) full() bool { return len(t.h) == t.limit }
+
+// worst is the score of the worst hit kept; only for a full top.
+func (t *topHits) worst() float64 { return t.h[0].score }
 
 func (t *topHits) offer(x hit) {
 	if len(t.h) < t.limit {
