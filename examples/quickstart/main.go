@@ -227,7 +227,11 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) (err er
 	p.say("%d packages, %d users, %d downloads; most popular:", st.Packages, st.Users, st.Downloads)
 	tw = p.table()
 	for i, pp := range st.Popular[:min(5, len(st.Popular))] {
-		fmt.Fprintf(tw, "   \t%d.\t%s\t%s\t%d downloads\n", i+1, pp.Name, pp.Latest, pp.Downloads)
+		unit := "downloads"
+		if pp.Downloads == 1 {
+			unit = "download"
+		}
+		fmt.Fprintf(tw, "   \t%d.\t%s\t%s\t%d %s\n", i+1, pp.Name, pp.Latest, pp.Downloads, unit)
 	}
 	tw.Flush()
 	fmt.Fprintln(out, "\ndone.")
