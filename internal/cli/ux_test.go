@@ -229,7 +229,9 @@ func TestCorruptCredentials(t *testing.T) {
 	cmd := p.command("pkg", "login", "--token", fx.aliceToken)
 	cmd.Env = filterEnv(cmd.Env, "LEGION_REGISTRY")
 	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), path) || !strings.Contains(string(out), "--registry") {
+	// It must refuse before any request: no attempt to reach a registry.
+	if err == nil || !strings.Contains(string(out), path) || !strings.Contains(string(out), "--registry") ||
+		strings.Contains(string(out), "cannot reach") || strings.Contains(string(out), "checking the token") {
 		t.Errorf("login with a corrupt file and no registry: %v\n%s", err, out)
 	}
 	r = p.ok("pkg", "logout")
