@@ -165,4 +165,13 @@ func TestRevokeTokenLostAnswer(t *testing.T) {
 	if err := c.RevokeToken(context.Background(), "ffff0000"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("plain 404: err = %v, want ErrNotFound", err)
 	}
+	// A failure to connect reached nothing: the 404 that follows is real.
+	ct := &countingTransport{failDials: 1}
+	d, err := c.With(WithHTTPClient(&http.Client{Transport: ct}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.RevokeToken(context.Background(), "ffff0000"); !errors.Is(err, ErrNotFound) || ct.calls != 2 {
+		t.Errorf("404 after a dial error: err = %v after %d calls, want ErrNotFound after 2", err, ct.calls)
+	}
 }

@@ -92,7 +92,7 @@ func NewClient(opts ...Option) (*Client, error) {
 // token rather than mutating a shared one.
 func (c *Client) With(opts ...Option) (*Client, error) {
 	if c == nil || c.hc == nil {
-		return nil, errZeroClient
+		return nil, errZeroClient()
 	}
 	return c.cfg.build(opts)
 }

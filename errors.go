@@ -79,8 +79,10 @@ var (
 )
 
 // errZeroClient is what every method of a Client not built by NewClient
-// returns.
-var errZeroClient = &ArgumentError{Arg: "client", Reason: "not created with NewClient"}
+// returns: a new value each time, so that no caller can change another's.
+func errZeroClient() error {
+	return &ArgumentError{Arg: "client", Reason: "not created with NewClient"}
+}
 
 // ErrInvalidArgument matches every *ArgumentError.
 var ErrInvalidArgument = errors.New("legion: invalid argument")

@@ -35,7 +35,7 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 		return &ArgumentError{Arg: "context", Reason: "must not be nil"}
 	}
 	if c == nil || c.hc == nil {
-		return errZeroClient
+		return errZeroClient()
 	}
 	u := c.baseURL + r.path
 	if len(r.query) > 0 {

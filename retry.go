@@ -76,7 +76,8 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	}
 	if err != nil {
 		cl.lastErr = err
-		cl.lostAnswer = true
+		// A failure to connect reached nothing; any other may have.
+		cl.lostAnswer = cl.lostAnswer || !neverSent(err)
 	}
 	cl.report(ctx, resp, err, retry, reason)
 	return retry, perr

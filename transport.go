@@ -80,17 +80,22 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // context.DeadlineExceeded and says how long the attempt was given.
 func (t attemptTransport) timedOut(ctx context.Context, req *http.Request, err error) error {
 	if ctx.Err() == context.DeadlineExceeded && req.Context().Err() == nil {
-		return &attemptTimeoutError{timeout: t.timeout}
+		return &attemptTimeoutError{timeout: t.timeout, cause: err}
 	}
 	return err
 }
 
-type attemptTimeoutError struct{ timeout time.Duration }
+// attemptTimeoutError keeps the transport's own error as well, so that a
+// timeout while dialling is still seen as "nothing was sent".
+type attemptTimeoutError struct {
+	timeout time.Duration
+	cause   error
+}
 
 func (e *attemptTimeoutError) Error() string {
 	return fmt.Sprintf("no complete answer within %s (WithTimeout): %v", e.timeout, context.DeadlineExceeded)
 }
-func (e *attemptTimeoutError) Unwrap() error { return context.DeadlineExceeded }
+func (e *attemptTimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.cause} }
 func (e *attemptTimeoutError) Timeout() bool { return true }
 
 // bufferedBody is a response body already read in full. Closing it does

@@ -111,7 +111,7 @@ type installRun struct {
 }
 
 func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
-	specs, frozen, concurrency := run.specs, &run.frozen, &run.concurrency
+	specs := run.specs
 	release, err := a.lockProject(ctx)
 	if err != nil {
 		return wrap(err, "install")
@@ -132,7 +132,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	if err != nil {
 		return wrap(err, "install")
 	}
-	limited := newLimitedSource(registrySource{c}, *concurrency)
+	limited := newLimitedSource(registrySource{c}, run.concurrency)
 	src := newMemoSource(limited)
 	installed, err := installedSet(a.env.Dir)
 	if err != nil {
@@ -150,10 +150,10 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		oldManifest:  mb,
 		oldLock:      lb,
 		fetch:        pre.Fetch,
-		concurrency:  *concurrency,
+		concurrency:  run.concurrency,
 		progressLine: prog,
 	}
-	if *frozen {
+	if run.frozen {
 		if err := checkFrozen(m, lock); err != nil {
 			return wrap(err, "install --frozen")
 		}
@@ -182,7 +182,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	if run.updateAll {
 		lock = nil // re-resolve everything within legion.json's ranges
 	}
-	latest, err := latestVersions(ctx, src, specs, *concurrency)
+	latest, err := latestVersions(ctx, src, specs, run.concurrency)
 	if err != nil {
 		return wrap(err, "install")
 	}
@@ -199,7 +199,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		Source:      src,
 		Lock:        lock,
 		Unlock:      unlock,
-		Concurrency: *concurrency,
+		Concurrency: run.concurrency,
 		OnChoose:    pre.start,
 		OnRequest: func(n int) {
 			if n > 1 {
