@@ -96,7 +96,7 @@ func (e *attemptTimeoutError) Error() string {
 	return fmt.Sprintf("no complete answer within %s (WithTimeout): %v", e.timeout, context.DeadlineExceeded)
 }
 func (e *attemptTimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.cause} }
-func (e *attemptTimeoutError) Timeout() bool { return true }
+func (e *attemptTimeoutError) Timeout() bool   { return true }
 
 // bufferedBody is a response body already read in full. Closing it does
 // nothing (go-retryablehttp drains and closes bodies it discards); the one
