@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	legion "github.com/legion-registry/legion-go"
@@ -78,12 +80,16 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 	fs.withRegistry().withJSON()
 	frozen := fs.Bool("frozen", false, "install exactly legion.lock and never rewrite it (for CI)")
 	concurrency := fs.Int("concurrency", defaultConcurrency, "registry requests at a time")
+	opts := installFlags(fs)
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if *concurrency < 1 {
 		return usagef("pkg install: --concurrency must be at least 1, not %d", *concurrency)
+	}
+	if err := opts.check("install"); err != nil {
+		return err
 	}
 	if *frozen && len(pos) > 0 {
 		return usagef("pkg install --frozen takes no packages (it installs legion.lock as it is)")
@@ -96,7 +102,7 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 		}
 		specs = append(specs, s)
 	}
-	return a.install(ctx, fs, installRun{specs: specs, frozen: *frozen, concurrency: *concurrency})
+	return a.install(ctx, fs, installRun{specs: specs, frozen: *frozen, concurrency: *concurrency, installOptions: *opts})
 }
 
 // installRun is what install (and update) is asked to do.
@@ -108,15 +114,26 @@ type installRun struct {
 	// updateAll ignores the lock altogether.
 	update    []string
 	updateAll bool
+	installOptions
 }
 
 func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
+	started := time.Now()
 	specs := run.specs
-	release, err := a.lockProject(ctx)
-	if err != nil {
-		return wrap(err, "install")
+	if run.frozen {
+		// A tree that already matches the lock needs no write access: no
+		// project lock, nothing written (a read-only checkout, another user).
+		if change, ok := a.frozenUpToDate(); ok {
+			return a.printChange(fs, run.installOptions, change, started)
+		}
 	}
-	defer release()
+	if !run.dryRun {
+		release, err := a.lockProject(ctx)
+		if err != nil {
+			return wrap(err, "install")
+		}
+		defer release()
+	}
 	m, mb, err := readManifest(a.env.Dir)
 	if err != nil {
 		return wrap(err, "install")
@@ -132,15 +149,22 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	if err != nil {
 		return wrap(err, "install")
 	}
+	cache := a.openCache()
 	limited := newLimitedSource(registrySource{c}, run.concurrency)
-	src := newMemoSource(limited)
+	cached := &cachedSource{Source: limited, cache: cache, mode: run.netMode()}
+	src := newMemoSource(cached)
 	installed, err := installedSet(a.env.Dir)
 	if err != nil {
 		return wrap(err, "install")
 	}
 	// Downloads start as the solver chooses versions, and overlap the
 	// rest of the resolution.
-	pre := newPrefetcher(ctx, limited.Fetch, func(name string, v *semver.Version) bool {
+	pre := newPrefetcher(ctx, cached.Fetch, func(name string, v *semver.Version) bool {
+		if lp, ok := lock.lookup(name); ok && lp.Version == v.Original() && lp.Integrity != "" {
+			if _, ok := cache.get(lp.Integrity); ok {
+				return true
+			}
+		}
 		return installed[name] == v.Original()
 	})
 	defer pre.stop()
@@ -150,20 +174,29 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		oldManifest:  mb,
 		oldLock:      lb,
 		fetch:        pre.Fetch,
+		cache:        cache,
 		concurrency:  run.concurrency,
 		progressLine: prog,
+		dryRun:       run.dryRun,
+	}
+	if run.quiet {
+		plan.progressLine = nil
 	}
 	if run.frozen {
 		if err := checkFrozen(m, lock); err != nil {
 			return wrap(err, "install --frozen")
+		}
+		if u := lock.unverified(); len(u) > 0 {
+			a.progressf("warning: %s has no integrity for %s: not verified (an install without --frozen adds the hashes)", lockFile, strings.Join(u, ", "))
 		}
 		plan.lock, plan.keepLock = lock, true
 		change, err := apply(ctx, plan)
 		if err != nil {
 			return wrap(frozenFetchError(err), "install --frozen")
 		}
-		return a.printChange(fs, change)
+		return a.printChange(fs, run.installOptions, change, started)
 	}
+	oldLock := lock
 
 	// The ranges to resolve: legion.json's, with the arguments replacing
 	// their names' entries. A name given without a range (or with
@@ -230,19 +263,15 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		}
 	}
 	plan.lock, plan.res = res.Lock(), res
+	// A version kept from the old lock keeps its hash, and its content
+	// must still match it, unless update names the package.
+	plan.lock.keepIntegrity(oldLock)
+	plan.mayChange = func(name string) bool { return run.updateAll || slices.Contains(run.update, name) }
 	change, err := apply(ctx, plan)
 	if err != nil {
 		return wrap(err, "install")
 	}
-	return a.printChange(fs, change)
-}
-
-func (a *app) printChange(fs *flagSet, change *projectChange) error {
-	if fs.json {
-		return writeJSON(a.stdout, change)
-	}
-	change.print(a.stdout)
-	return nil
+	return a.printChange(fs, run.installOptions, change, started)
 }
 
 // latestVersions looks up, concurrently, the registry's latest version of
