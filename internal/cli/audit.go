@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"maps"
 	"slices"
 	"strings"
@@ -22,9 +25,18 @@ do not fail the audit.
 
 Exits 7 when an advisory at or above --level affects an installed version,
 so CI can gate on it; dependencies the registry could not check are listed
-but do not fail.`,
+but do not fail.
+
+It audits what is installed: when legion_modules exists and does not match
+legion.lock (a package missing, at another version, modified, or not in
+the lock), it says so and exits 1 instead of auditing the lock alone.
+Without legion_modules it audits legion.lock.`,
 	run: (*app).runAudit,
 }
+
+// errModulesDisagree marks an audit refused because legion_modules is not
+// what legion.lock names.
+var errModulesDisagree = errors.New(modulesDir + " does not match " + lockFile)
 
 var severityRank = map[legion.Severity]int{
 	legion.SeverityLow:      1,
@@ -66,6 +78,23 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 	lock, _, err := readLock(a.env.Dir)
 	if err != nil {
 		return wrap(err, "audit")
+	}
+	// What is audited is what is installed: when legion_modules exists and
+	// does not match the lock (a killed run, a hand edit), the lock would
+	// not say what is there.
+	if _, err := os.Stat(filepath.Join(a.env.Dir, modulesDir)); err == nil {
+		installedLock := lock
+		if installedLock == nil {
+			installedLock = &Lock{Packages: map[string]LockedPackage{}}
+		}
+		problems, err := modulesDisagree(a.env.Dir, installedLock)
+		if err != nil {
+			return wrap(err, "audit")
+		}
+		if len(problems) > 0 {
+			return wrap(fmt.Errorf("%w: %s (run 'legion pkg install --frozen' to install what %s names)",
+				errModulesDisagree, strings.Join(problems, "; "), lockFile), "audit")
+		}
 	}
 	// Each package at the version installed: the lock's. Only what is not
 	// installed yet goes by its range.

@@ -172,6 +172,36 @@ func (c *contentCache) put(sri string, files map[string][]byte) error {
 	return nil
 }
 
+// index/<name>/<version> holds the integrity of the content the registry
+// served for that version when it was last fetched, so that --offline and
+// --prefer-offline can install a version that no lock names yet.
+func (c *contentCache) indexPath(name, version string) string {
+	return filepath.Join(c.dir, "index", name, version)
+}
+
+// index returns the integrity last fetched for name@version, or "".
+func (c *contentCache) index(name, version string) string {
+	if c == nil {
+		return ""
+	}
+	b, err := os.ReadFile(c.indexPath(name, version))
+	if err != nil || checkIntegrity(string(b)) != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func (c *contentCache) putIndex(name, version, sri string) error {
+	if c == nil {
+		return nil
+	}
+	p := c.indexPath(name, version)
+	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+		return err
+	}
+	return writeFileAtomic(p, []byte(sri), 0o666)
+}
+
 // cachedList is versions/<name>.json.
 type cachedList struct {
 	Name      string                  `json:"name"`

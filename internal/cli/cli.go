@@ -76,7 +76,7 @@ type command struct {
 // commands in the order `legion --help` lists them.
 var commands = []*command{
 	initCmd, installCmd, updateCmd, removeCmd, listCmd, outdatedCmd, searchCmd, infoCmd,
-	publishCmd, signupCmd, loginCmd, whoamiCmd, logoutCmd, auditCmd,
+	publishCmd, signupCmd, loginCmd, whoamiCmd, logoutCmd, auditCmd, cacheCmd,
 }
 
 func findCommand(name string) *command {

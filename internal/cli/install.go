@@ -159,11 +159,18 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	}
 	// Downloads start as the solver chooses versions, and overlap the
 	// rest of the resolution.
+	// What the cache holds is not downloaded again: a version whose lock
+	// hash it has, or (offline modes) one it has fetched before.
 	pre := newPrefetcher(ctx, cached.Fetch, func(name string, v *semver.Version) bool {
-		if lp, ok := lock.lookup(name); ok && lp.Version == v.Original() && lp.Integrity != "" {
-			if _, ok := cache.get(lp.Integrity); ok {
-				return true
-			}
+		sri := ""
+		if lp, ok := lock.lookup(name); ok && lp.Version == v.Original() {
+			sri = lp.Integrity
+		}
+		if sri == "" && run.netMode() != online {
+			sri = cache.index(name, v.Original())
+		}
+		if _, ok := cache.get(sri); ok {
+			return true
 		}
 		return installed[name] == v.Original()
 	})
@@ -178,6 +185,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		concurrency:  run.concurrency,
 		progressLine: prog,
 		dryRun:       run.dryRun,
+		fromIndex:    run.netMode() != online,
 	}
 	if run.quiet {
 		plan.progressLine = nil

@@ -20,8 +20,9 @@ under each, its own, with the range asked for and the version installed
 (from legion.lock, checked against legion_modules). A package that appears
 again is marked "deduped" and not expanded twice. It works offline.
 
-It exits 1 when something is missing or at the wrong version (run
-'legion pkg install' to fix that).`,
+It exits 1 when something is missing, at the wrong version, or modified
+(its files do not match legion.lock's integrity); 'legion pkg install'
+fixes each of these.`,
 	run: (*app).runList,
 }
 
@@ -93,6 +94,8 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 					n.Problem = "missing from " + modulesDir
 				} else if inst != lp.Version {
 					n.Problem = "installed " + inst + ", locked " + lp.Version
+				} else if moduleProblem(a.env.Dir, name, lp) == "modified" {
+					n.Problem = "modified: its files do not match " + lockFile
 				}
 			}
 			if n.Problem == "" {

@@ -7,7 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -221,4 +223,26 @@ func (s *modulesSwap) finish() {
 	if s.trash != "" {
 		os.RemoveAll(s.trash)
 	}
+}
+
+// modulesDisagree lists how legion_modules differs from the lock
+// ("legion-base@1.2.0: modified"); nil when they agree.
+func modulesDisagree(projectDir string, l *Lock) ([]string, error) {
+	names, err := moduleEntries(projectDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(l.Packages)) {
+		p := l.Packages[name]
+		if problem := moduleProblem(projectDir, name, p); problem != "" {
+			out = append(out, name+"@"+p.Version+": "+problem)
+		}
+	}
+	for _, name := range names {
+		if _, ok := l.Packages[name]; !ok {
+			out = append(out, name+": installed, not in "+lockFile)
+		}
+	}
+	return out, nil
 }

@@ -54,6 +54,7 @@ type applyPlan struct {
 	concurrency  int
 	progressLine *progress
 	dryRun       bool // work out the change, write nothing
+	fromIndex    bool // see stager.fromIndex
 }
 
 // apply brings legion.json, legion.lock and legion_modules to the plan, all
@@ -110,6 +111,7 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 				concurrency: p.concurrency,
 				mayChange:   p.mayChange,
 				rehash:      !p.keepLock,
+				fromIndex:   p.fromIndex,
 			}
 			if p.progressLine != nil {
 				st.onFetch = func(done, total int) {

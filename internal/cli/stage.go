@@ -29,6 +29,10 @@ type stager struct {
 	// that the lock written after this install has every hash; false under
 	// --frozen, which never rewrites the lock.
 	rehash bool
+	// fromIndex lets a version the lock has no hash for come from the
+	// cache by the integrity last fetched for it (--offline and
+	// --prefer-offline); online, such a version is fetched.
+	fromIndex bool
 }
 
 // stageResult is what staging found out.
@@ -61,6 +65,9 @@ func (s *stager) stage(ctx context.Context) (*stageResult, error) {
 		lp := s.lock.Packages[name]
 		installed := filepath.Join(s.projectDir, modulesDir, name)
 		dst := filepath.Join(staging, name)
+		if lp.Integrity == "" && s.fromIndex {
+			lp.Integrity = s.cache.index(name, lp.Version)
+		}
 		if lp.Integrity != "" {
 			if holds(installed, name, lp) {
 				if err := copyDir(installed, dst); err != nil {
@@ -141,7 +148,10 @@ func (s *stager) fetchOne(ctx context.Context, name, dst string) (string, error)
 	if err := writeModule(dst, files); err != nil {
 		return "", fmt.Errorf("writing %s: %w", name, err)
 	}
-	_ = s.cache.put(sri, files) // a cache that cannot be written only costs requests later
+	// A cache that cannot be written only costs requests later.
+	if s.cache.put(sri, files) == nil {
+		_ = s.cache.putIndex(name, lp.Version, sri)
+	}
 	return sri, nil
 }
 
