@@ -37,9 +37,33 @@ legion.json it is used as it is, without asking the registry, and nothing
 is rewritten: a second install is a no-op. Versions are looked up through
 the registry's versions endpoint, which does not count downloads.
 
+legion.lock records each package's integrity (sha512-<base64>, npm's
+form) over exactly the files install writes for it; see the README for
+checking it with sha512sum. Every install checks what the registry serves
+against it: a locked version whose content changed (republished) fails
+with exit 8, naming both hashes, unless 'legion pkg update <pkg>' names it.
+Modules whose files do not match the lock (edited, extra or missing
+files) are replaced, and named in the output.
+
 --frozen (for CI) installs exactly what legion.lock says and never rewrites
 it; it fails, writing nothing, when the lock is missing, does not satisfy
-legion.json, or names a version the registry does not have.
+legion.json, names a version the registry does not have, or the registry's
+content does not match it (exit 8). On a tree that already matches the lock
+it writes nothing and needs no write access. A version-1 lock (no hashes)
+is installed with a warning naming what could not be verified; an install
+without --frozen adds the hashes.
+
+Contents are shared between projects through a cache keyed by integrity
+(legion/ in the user cache directory; LEGION_CACHE moves it): a version
+whose hash is cached installs with no request, so a --frozen install with a
+warm cache works with the registry down. --offline never contacts the
+registry (version lists and contents come from the cache; a missing entry
+fails, naming it); --prefer-offline uses cached version lists, however old.
+See 'legion pkg cache'.
+
+Output: one summary line ("added 200 packages in 1.4s"); --verbose lists
+every package added, updated or removed; --quiet prints errors only;
+--dry-run prints what would change and writes nothing.
 
 An install that fails part-way (network error, conflict, missing package,
 interrupt) leaves legion.json, legion.lock and legion_modules exactly as
