@@ -181,7 +181,10 @@ Environment:
 
 Credentials are stored by 'legion pkg login' in
 <user config dir>/legion/credentials.json (mode 0600). A stored token is sent
-only to the registry it was stored for.
+only to the registry it was stored for. When that file cannot be read
+(corrupt, unreadable), commands that need no token (install, update, remove,
+audit, outdated, info, search) print a warning and go on without it; whoami
+and publish fail, naming the file.
 
 Flags may come before or after arguments; '--' ends the flags.
 
@@ -351,9 +354,18 @@ func (a *app) printCommandHelp(w io.Writer, fs *flagSet) {
 }
 
 // client builds the SDK client for a command. needToken makes the absence
-// of a token an error before any request (exit 3).
+// of a token an error before any request (exit 3). A command that needs no
+// token does not need the credentials file either: when the file cannot be
+// read it warns on stderr and goes on without it, so that a corrupt or
+// unreadable file cannot break install or audit in CI.
 func (a *app) client(registryFlag string, needToken bool) (*legion.Client, *session, error) {
 	s, err := a.resolveSession(registryFlag)
+	var ce *credentialsError
+	if !needToken && errors.As(err, &ce) {
+		if s, err = a.sessionFrom(registryFlag, false); err == nil {
+			a.progressf("warning: %s; going on without them, with registry %s", describe(ce), s.registry)
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
