@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/legion-registry/legion-go/legiontest"
 )
 
 // Commands that need no token work when the credentials file is corrupt
@@ -63,4 +65,52 @@ func TestBrokenCredentialsDoNotStopTokenlessCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Versions are matched with their build metadata: the registry treats
+// 1.0.0-rc.1+build.6 as the 1.0.0-rc.1+build.5 it holds, the CLI does not.
+func TestBuildMetadataMatchedExactly(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	if err := fx.srv.AddPackage(legiontest.SeedPackage{Name: "legion-rc", Owner: "alice", Description: "A build",
+		Versions: []legiontest.SeedVersion{{Version: "1.0.0-rc.1+build.5"}}}); err != nil {
+		t.Fatal(err)
+	}
+	p := newProject(t, fx)
+	if r := p.ok("pkg", "info", "legion-rc@1.0.0-rc.1+build.5"); !strings.HasPrefix(r.stdout, "legion-rc@1.0.0-rc.1+build.5\n") {
+		t.Errorf("info of the build the registry has:\n%s", r.stdout)
+	}
+	for _, args := range [][]string{
+		{"pkg", "info", "legion-rc@1.0.0-rc.1+build.6"},
+		{"pkg", "info", "legion-rc@1.0.0-rc.1"},
+	} {
+		r := p.fails(ExitNotFound, args...)
+		if strings.Contains(r.stdout, "build.5") || !strings.Contains(r.stderr, "(the registry has legion-rc@1.0.0-rc.1+build.5; build metadata must match)") {
+			t.Errorf("legion %s: %v", strings.Join(args, " "), r)
+		}
+	}
+
+	// A lock naming a build the registry lacks names a missing version.
+	p.ok("pkg", "init")
+	p.ok("pkg", "install", "legion-rc@^1.0.0-rc.1")
+	lock := p.read(lockFile)
+	if !strings.Contains(lock, `"1.0.0-rc.1+build.5"`) {
+		t.Fatalf("lock:\n%s", lock)
+	}
+	p.write(lockFile, strings.Replace(lock, "+build.5", "+build.6", 1))
+	if err := os.RemoveAll(filepath.Join(p.dir, "legion_modules")); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, p.dir)
+	r := p.fails(ExitNotFound, "pkg", "install", "--frozen")
+	if !strings.Contains(r.stderr, "legion.lock names a version the registry does not have") ||
+		!strings.Contains(r.stderr, "legion-rc@1.0.0-rc.1+build.6 not found (the registry has legion-rc@1.0.0-rc.1+build.5") {
+		t.Errorf("install --frozen: %s", r.stderr)
+	}
+	sameSnapshot(t, before, snapshot(t, p.dir), "install --frozen of a missing build")
+	r = p.fails(ExitNotFound, "pkg", "install")
+	if !strings.Contains(r.stderr, "legion-rc@1.0.0-rc.1+build.6 not found") {
+		t.Errorf("install: %s", r.stderr)
+	}
+	sameSnapshot(t, before, snapshot(t, p.dir), "install of a missing build")
 }
