@@ -186,6 +186,11 @@ only to the registry it was stored for. When that file cannot be read
 audit, outdated, info, search) print a warning and go on without it; whoami
 and publish fail, naming the file.
 
+Text from the registry (descriptions, readmes, names, advisory titles, error
+messages) is printed with what a terminal would act on made visible: control
+characters, escape sequences and bidirectional overrides appear as \x1b,
+\u202e and so on. --json prints it exactly, as JSON escapes.
+
 Flags may come before or after arguments; '--' ends the flags.
 
 ` + exitCodeHelp
@@ -450,7 +455,7 @@ func (a *app) onAttempt(_ context.Context, at legion.Attempt) {
 func (a *app) progressf(format string, args ...any) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	fmt.Fprintf(a.stderr, "legion: "+format+"\n", args...)
+	fmt.Fprintln(a.stderr, "legion: "+termSafe(fmt.Sprintf(format, args...)))
 }
 
 // projectRoot is the nearest directory from dir upwards that holds a

@@ -126,11 +126,12 @@ func (a *app) infoVersion(ctx context.Context, c *legion.Client, asJSON, readme 
 }
 
 // printInfo prints what info shows of a package or a version: a heading,
-// the description, the fields that are set, the dependencies, the README.
+// the description, the fields that are set, the dependencies, the README,
+// all through termSafe (the table's cells too).
 func printInfo(w io.Writer, head, description string, fields [][2]string, deps map[string]string, readme string, showReadme bool) {
-	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, termSafe(head))
 	if description != "" {
-		fmt.Fprintln(w, strings.Join(strings.Fields(description), " "))
+		fmt.Fprintln(w, strings.Join(strings.Fields(termSafe(description)), " "))
 	}
 	fmt.Fprintln(w)
 	t := newTable(w)
@@ -150,6 +151,6 @@ func printInfo(w io.Writer, head, description string, fields [][2]string, deps m
 	}
 	if showReadme && readme != "" {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, strings.TrimRight(readme, "\n"))
+		fmt.Fprintln(w, termSafe(strings.TrimRight(readme, "\n")))
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,4 +114,89 @@ func TestBuildMetadataMatchedExactly(t *testing.T) {
 		t.Errorf("install: %s", r.stderr)
 	}
 	sameSnapshot(t, before, snapshot(t, p.dir), "install of a missing build")
+}
+
+// hostile holds what a terminal acts on: an OSC that retitles the window,
+// a CSI that clears it, BEL, a lone CR, a C1 CSI, and a right-to-left
+// override.
+const hostile = "Nice\x1b]0;pwned\x07 \x1b[2J\rgone\u009b31m \u202eevil"
+
+// controlFree fails when s holds anything a terminal would act on.
+func controlFree(t *testing.T, what, s string) {
+	t.Helper()
+	for _, r := range s {
+		if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			t.Errorf("%s holds %U:\n%q", what, r, s)
+			return
+		}
+	}
+}
+
+// Text from the registry reaches the terminal without control sequences,
+// and --json keeps it exact.
+func TestRegistryTextIsMadeSafeForTerminals(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	if err := fx.srv.AddPackage(legiontest.SeedPackage{Name: "legion-evil", Owner: "alice", Description: hostile,
+		License: "MIT", Keywords: []string{"evil\x1b[2J"}, Readme: "# Evil\r\n\x1b]0;pwned\x07\r\n\u202eevil\n",
+		Versions: []legiontest.SeedVersion{{Version: "1.0.0"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.srv.AddAdvisory(legiontest.SeedAdvisory{ID: "LEGION-2025-0666", Package: "legion-evil",
+		Affected: "<2.0.0", Severity: "low", Title: hostile}); err != nil {
+		t.Fatal(err)
+	}
+	p := newProject(t, fx)
+	p.ok("pkg", "init")
+	p.ok("pkg", "install", "legion-evil@^1.0.0")
+	for _, args := range [][]string{
+		{"pkg", "info", "legion-evil", "--readme"},
+		{"pkg", "info", "legion-evil@1.0.0", "--readme"},
+		{"pkg", "search", "evil"},
+		{"pkg", "audit", "--level", "high"},
+	} {
+		r := p.ok(args...)
+		controlFree(t, "legion "+strings.Join(args, " "), r.stdout+r.stderr)
+		if !strings.Contains(r.stdout, `Nice\x1b]0;pwned\x07 \x1b[2J\x0dgone\x9b31m \u202eevil`[:20]) {
+			t.Errorf("legion %s does not show the escaped text:\n%s", strings.Join(args, " "), r.stdout)
+		}
+	}
+	r := p.ok("pkg", "info", "legion-evil@1.0.0", "--readme")
+	if !strings.Contains(r.stdout, `Nice\x1b]0;pwned\x07 \x1b[2J\x0dgone\x9b31m \u202eevil`) ||
+		!strings.Contains(r.stdout, "# Evil\n\\x1b]0;pwned\\x07\n\\u202eevil\n") {
+		t.Errorf("info:\n%s", r.stdout)
+	}
+	// An error message from the registry is made safe too.
+	remove := fx.srv.AddFault(legiontest.Fault{Path: "/packages/**", Status: 503,
+		Body: `{"success":false,"error":"down\u001b]0;pwned\u0007\u001b[2J for maintenance"}`})
+	r = p.fails(ExitError, "pkg", "info", "legion-evil@1.0.0")
+	remove()
+	controlFree(t, "an error", r.stderr)
+	if !strings.Contains(r.stderr, `down\x1b]0;pwned\x07\x1b[2J for maintenance`) {
+		t.Errorf("error: %s", r.stderr)
+	}
+	// --json keeps the text exact.
+	r = p.ok("pkg", "info", "legion-evil@1.0.0", "--json")
+	var v struct{ Description string }
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Description != hostile {
+		t.Errorf("info --json: %v %q", err, v.Description)
+	}
+}
+
+func TestTermSafe(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"plain text, ünïcode ✓\tand\nlines": "plain text, ünïcode ✓\tand\nlines",
+		"a\x1b[2Jb":                         `a\x1b[2Jb`,
+		"a\x1b]0;t\x07b":                    `a\x1b]0;t\x07b`,
+		"crlf\r\nline\rover":                `crlf` + "\n" + `line\x0dover`,
+		"c1\u009bx\u0085":                   `c1\x9bx\x85`,
+		"raw\x9bbyte":                       `raw\x9bbyte`,
+		"del\x7f":                           `del\x7f`,
+		"bidi\u202e\u2066\u200f":            `bidi\u202e\u2066\u200f`,
+	} {
+		if got := termSafe(in); got != want {
+			t.Errorf("termSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
