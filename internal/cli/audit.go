@@ -22,7 +22,12 @@ do not fail the audit.
 
 Exits 7 when an advisory at or above --level affects an installed version,
 so CI can gate on it; dependencies the registry could not check are listed
-but do not fail.`,
+but do not fail.
+
+With --json, each advisory carries "installed" and "failsGate" (true when it
+is installed and at or above --level: what makes the audit exit 7), the
+report carries "level" and "failing" (how many fail the gate) and, when the
+audit fails, "error".`,
 	run: (*app).runAudit,
 }
 
@@ -98,14 +103,21 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 		}
 		return strings.Compare(x.Package, y.Package)
 	})
-	failing := 0
+	out := &auditOutput{Advisories: []auditAdvisory{}, Problems: report.Problems, Scanned: report.Scanned, Clean: report.Clean, Level: *level}
 	for _, adv := range report.Advisories {
-		if rank(adv.Severity) >= min && installed[adv.Package] {
-			failing++
+		fails := rank(adv.Severity) >= min && installed[adv.Package]
+		out.Advisories = append(out.Advisories, auditAdvisory{adv, installed[adv.Package], fails})
+		if fails {
+			out.Failing++
 		}
 	}
+	var gateErr error
+	if out.Failing > 0 {
+		gateErr = wrap(fmt.Errorf("%w: %s at or above %s", ErrAdvisories, plural(out.Failing, "advisory"), *level), "audit")
+	}
 	if fs.json {
-		if err := writeJSON(a.stdout, report); err != nil {
+		out.Error = newJSONError(gateErr, ExitCode(gateErr))
+		if err := writeJSON(a.stdout, out); err != nil {
 			return err
 		}
 	} else {
@@ -120,10 +132,28 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 			fmt.Fprintf(a.stdout, "not installed, checked by range (does not fail the audit): %s\n", strings.Join(notInstalled, ", "))
 		}
 	}
-	if failing > 0 {
-		return wrap(fmt.Errorf("%w: %s at or above %s", ErrAdvisories, plural(failing, "advisory"), *level), "audit")
-	}
-	return nil
+	return gateErr
+}
+
+// auditOutput is `audit --json`: the registry's report, each advisory
+// marked with whether it fails the gate at --level, and the gate's error.
+type auditOutput struct {
+	Advisories []auditAdvisory       `json:"advisories"`
+	Problems   []legion.AuditProblem `json:"problems,omitempty"`
+	Scanned    int                   `json:"scanned"`
+	Clean      bool                  `json:"clean"` // no advisories and no problems
+	Level      string                `json:"level"`
+	Failing    int                   `json:"failing"` // advisories with failsGate
+	Error      *jsonError            `json:"error,omitempty"`
+}
+
+type auditAdvisory struct {
+	legion.Advisory
+	// Installed: the package is audited at its installed version (not by
+	// its range, as a dependency not installed yet is).
+	Installed bool `json:"installed"`
+	// FailsGate: at or above --level and installed; the audit exits 7.
+	FailsGate bool `json:"failsGate"`
 }
 
 func (a *app) printAudit(r *legion.AuditReport, sent int) {

@@ -61,6 +61,10 @@ type app struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	registry string // global --registry
+	// json is set when the command runs with --json; stdout then counts
+	// what it writes (see jsonError).
+	json       bool
+	jsonStdout *countingWriter
 }
 
 // command is one `legion pkg` subcommand.
@@ -152,6 +156,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 		code = ie.Code // whatever failed, it failed because of the signal
 	}
 	if err != nil && !errors.Is(err, errHelp) {
+		if a.json && a.jsonStdout.n == 0 {
+			writeJSONError(a.jsonStdout, err, code)
+		}
 		fmt.Fprintln(a.stderr, errorLine(err))
 		if errors.Is(err, ErrUsage) {
 			fmt.Fprintln(a.stderr, "Run 'legion --help' for usage.")
@@ -190,6 +197,13 @@ Text from the registry (descriptions, readmes, names, advisory titles, error
 messages) is printed with what a terminal would act on made visible: control
 characters, escape sequences and bidirectional overrides appear as \x1b,
 \u202e and so on. --json prints it exactly, as JSON escapes.
+
+With --json, a failure prints {"error":{"code":"…","exitCode":N,"message":"…"}}
+on stdout besides the line on stderr (a command whose result was already
+printed, as audit's and list's, carries "error" in it), so a pipe such as
+'legion pkg audit --json | jq' never reads empty input. The codes, by exit
+status: error, usage, auth, not_found, conflict, rate_limited, advisories,
+interrupted, terminated.
 
 Flags may come before or after arguments; '--' ends the flags.
 
@@ -299,7 +313,7 @@ func (fs *flagSet) withRegistry() *flagSet {
 }
 
 func (fs *flagSet) withJSON() *flagSet {
-	fs.BoolVar(&fs.json, "json", false, "print JSON instead of text")
+	fs.BoolVar(&fs.json, "json", false, "print JSON instead of text; a failure prints {\"error\":{…}} too")
 	return fs
 }
 
@@ -315,6 +329,9 @@ func (a *app) parse(fs *flagSet, args []string) ([]string, error) {
 			return nil, errHelp
 		}
 		if err != nil {
+			if fs.Lookup("json") != nil && (fs.json || jsonFlagIn(args)) {
+				a.useJSON()
+			}
 			return nil, usagef("pkg %s: %v", fs.cmd.name, err)
 		}
 		rest := fs.Args()
@@ -333,7 +350,17 @@ func (a *app) parse(fs *flagSet, args []string) ([]string, error) {
 	if fs.registry == "" {
 		fs.registry = a.registry
 	}
+	if fs.json {
+		a.useJSON()
+	}
 	return pos, nil
+}
+
+// useJSON switches the run to --json: a failure is reported on stdout too.
+func (a *app) useJSON() {
+	a.json = true
+	a.jsonStdout = &countingWriter{w: a.stdout}
+	a.stdout = a.jsonStdout
 }
 
 func (a *app) printCommandHelp(w io.Writer, fs *flagSet) {

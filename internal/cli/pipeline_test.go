@@ -200,3 +200,101 @@ func TestTermSafe(t *testing.T) {
 		}
 	}
 }
+
+// oneJSON decodes stdout, which must hold exactly one JSON document.
+func oneJSON(t *testing.T, what, stdout string, v any) {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("%s: stdout is not JSON (%v):\n%s", what, err, stdout)
+	}
+	if dec.More() {
+		t.Errorf("%s: stdout holds more than one JSON document:\n%s", what, stdout)
+	}
+}
+
+type errorDoc struct {
+	Error *struct {
+		Code     string `json:"code"`
+		ExitCode int    `json:"exitCode"`
+		Message  string `json:"message"`
+	} `json:"error"`
+}
+
+// With --json, a failure is a JSON document on stdout as well as a line
+// on stderr; audit --json marks the advisories that fail the gate.
+func TestJSONFailuresOnStdout(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	for _, tc := range []struct {
+		args []string
+		code int
+		name string
+	}{
+		{[]string{"pkg", "audit", "--json"}, ExitError, "error"}, // no legion.json
+		{[]string{"pkg", "info", "legion-nope", "--json"}, ExitNotFound, "not_found"},
+		{[]string{"pkg", "search", "--json", "--limit", "0", "x"}, ExitUsage, "usage"},
+		{[]string{"pkg", "audit", "--json", "--bogus"}, ExitUsage, "usage"},
+		{[]string{"pkg", "outdated", "--bogus", "--json"}, ExitUsage, "usage"},
+		{[]string{"pkg", "whoami", "--json"}, ExitAuth, "auth"},
+	} {
+		what := "legion " + strings.Join(tc.args, " ")
+		r := p.run("", tc.args...)
+		if r.code != tc.code {
+			t.Errorf("%s: %v", what, r)
+			continue
+		}
+		var doc errorDoc
+		oneJSON(t, what, r.stdout, &doc)
+		line, _, _ := strings.Cut(r.stderr, "\n")
+		if doc.Error == nil || doc.Error.Code != tc.name || doc.Error.ExitCode != tc.code || "legion: "+doc.Error.Message != line {
+			t.Errorf("%s: stdout %s, stderr %s", what, r.stdout, r.stderr)
+		}
+	}
+	// Without --json stdout stays empty.
+	if r := p.fails(ExitNotFound, "pkg", "info", "legion-nope"); r.stdout != "" {
+		t.Errorf("info without --json printed %q", r.stdout)
+	}
+
+	p.ok("pkg", "init")
+	p.ok("pkg", "install", "legion-http@^1.0.0", "legion-log@0.3.0")
+	type advisory struct {
+		ID        string `json:"id"`
+		Installed bool   `json:"installed"`
+		FailsGate *bool  `json:"failsGate"`
+	}
+	type auditDoc struct {
+		errorDoc
+		Advisories []advisory `json:"advisories"`
+		Level      string     `json:"level"`
+		Failing    int        `json:"failing"`
+	}
+	r := p.fails(ExitAdvisory, "pkg", "audit", "--json", "--level", "high")
+	var doc auditDoc
+	oneJSON(t, "audit --json --level high", r.stdout, &doc)
+	if len(doc.Advisories) != 1 || doc.Advisories[0].FailsGate == nil || !*doc.Advisories[0].FailsGate || !doc.Advisories[0].Installed ||
+		doc.Failing != 1 || doc.Level != "high" || doc.Error == nil || doc.Error.Code != "advisories" || doc.Error.ExitCode != ExitAdvisory {
+		t.Errorf("audit --json --level high:\n%s", r.stdout)
+	}
+	r = p.ok("pkg", "audit", "--json", "--level", "critical")
+	doc = auditDoc{}
+	oneJSON(t, "audit --json --level critical", r.stdout, &doc)
+	if len(doc.Advisories) != 1 || doc.Advisories[0].FailsGate == nil || *doc.Advisories[0].FailsGate || doc.Failing != 0 || doc.Error != nil {
+		t.Errorf("audit --json --level critical:\n%s", r.stdout)
+	}
+
+	// list --json with a problem: the tree and the error, in one document.
+	if err := os.RemoveAll(filepath.Join(p.dir, "legion_modules", "legion-core")); err != nil {
+		t.Fatal(err)
+	}
+	r = p.fails(ExitError, "pkg", "list", "--json")
+	var list struct {
+		errorDoc
+		Problems []string `json:"problems"`
+	}
+	oneJSON(t, "list --json", r.stdout, &list)
+	if len(list.Problems) != 1 || list.Error == nil || list.Error.Code != "error" || "legion: "+list.Error.Message+"\n" != r.stderr {
+		t.Errorf("list --json: %v", r)
+	}
+}
