@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -296,5 +297,29 @@ func TestJSONFailuresOnStdout(t *testing.T) {
 	oneJSON(t, "list --json", r.stdout, &list)
 	if len(list.Problems) != 1 || list.Error == nil || list.Error.Code != "error" || "legion: "+list.Error.Message+"\n" != r.stderr {
 		t.Errorf("list --json: %v", r)
+	}
+}
+
+// Every exit code that `legion --help` lists has its name for --json
+// errors, so that a new one cannot fall back to "error" unnoticed.
+func TestEveryExitCodeHasAJSONName(t *testing.T) {
+	t.Parallel()
+	n := 0
+	for _, line := range strings.Split(exitCodeHelp, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		code, err := strconv.Atoi(f[0])
+		if err != nil {
+			continue
+		}
+		n++
+		if _, ok := exitCodeNames[code]; !ok && code != ExitOK {
+			t.Errorf("exit code %d (%s) has no name in exitCodeNames", code, strings.Join(f[1:], " "))
+		}
+	}
+	if n < 9 {
+		t.Errorf("found %d exit codes in exitCodeHelp", n)
 	}
 }
