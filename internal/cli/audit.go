@@ -18,16 +18,14 @@ var auditCmd = &command{
 each at its locked version, to the registry's audit endpoint and lists the
 advisories that affect those versions. A dependency of legion.json that is
 not installed yet is checked by its range; its advisories are listed but
-do not fail the audit.
+do not fail the audit. With --json, each advisory carries "installed" and
+"failsGate" (installed and at or above --level: what makes the audit exit
+7), the report "level", "failing" (how many fail the gate) and, when the
+audit fails, "error".
 
 Exits 7 when an advisory at or above --level affects an installed version,
 so CI can gate on it; dependencies the registry could not check are listed
-but do not fail.
-
-With --json, each advisory carries "installed" and "failsGate" (true when it
-is installed and at or above --level: what makes the audit exit 7), the
-report carries "level" and "failing" (how many fail the gate) and, when the
-audit fails, "error".`,
+but do not fail.`,
 	run: (*app).runAudit,
 }
 
