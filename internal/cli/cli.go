@@ -61,6 +61,10 @@ type app struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	registry string // global --registry
+	// json is set when the command runs with --json; stdout then counts
+	// what it writes (see jsonError).
+	json       bool
+	jsonStdout *countingWriter
 }
 
 // command is one `legion pkg` subcommand.
@@ -152,6 +156,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 		code = ie.Code // whatever failed, it failed because of the signal
 	}
 	if err != nil && !errors.Is(err, errHelp) {
+		if a.json && a.jsonStdout.n == 0 {
+			writeJSONError(a.jsonStdout, err, code)
+		}
 		fmt.Fprintln(a.stderr, errorLine(err))
 		if errors.Is(err, ErrUsage) {
 			fmt.Fprintln(a.stderr, "Run 'legion --help' for usage.")
@@ -181,7 +188,22 @@ Environment:
 
 Credentials are stored by 'legion pkg login' in
 <user config dir>/legion/credentials.json (mode 0600). A stored token is sent
-only to the registry it was stored for.
+only to the registry it was stored for. When that file cannot be read
+(corrupt, unreadable), commands that need no token (install, update, remove,
+audit, outdated, info, search) print a warning and go on without it; whoami
+and publish fail, naming the file.
+
+Text from the registry (descriptions, readmes, names, advisory titles, error
+messages) is printed with what a terminal would act on made visible: control
+characters, escape sequences and bidirectional overrides appear as \x1b,
+\u202e and so on. --json prints it exactly, as JSON escapes.
+
+With --json, a failure prints {"error":{"code":"…","exitCode":N,"message":"…"}}
+on stdout besides the line on stderr (a command whose result was already
+printed, as audit's and list's, carries "error" in it), so a pipe such as
+'legion pkg audit --json | jq' never reads empty input. The codes, by exit
+status: error, usage, auth, not_found, conflict, rate_limited, advisories,
+integrity, interrupted, terminated.
 
 Flags may come before or after arguments; '--' ends the flags.
 
@@ -291,7 +313,7 @@ func (fs *flagSet) withRegistry() *flagSet {
 }
 
 func (fs *flagSet) withJSON() *flagSet {
-	fs.BoolVar(&fs.json, "json", false, "print JSON instead of text")
+	fs.BoolVar(&fs.json, "json", false, "print JSON instead of text; a failure prints {\"error\":{…}} too")
 	return fs
 }
 
@@ -307,6 +329,9 @@ func (a *app) parse(fs *flagSet, args []string) ([]string, error) {
 			return nil, errHelp
 		}
 		if err != nil {
+			if fs.Lookup("json") != nil && (fs.json || jsonFlagIn(args)) {
+				a.useJSON()
+			}
 			return nil, usagef("pkg %s: %v", fs.cmd.name, err)
 		}
 		rest := fs.Args()
@@ -325,7 +350,17 @@ func (a *app) parse(fs *flagSet, args []string) ([]string, error) {
 	if fs.registry == "" {
 		fs.registry = a.registry
 	}
+	if fs.json {
+		a.useJSON()
+	}
 	return pos, nil
+}
+
+// useJSON switches the run to --json: a failure is reported on stdout too.
+func (a *app) useJSON() {
+	a.json = true
+	a.jsonStdout = &countingWriter{w: a.stdout}
+	a.stdout = a.jsonStdout
 }
 
 func (a *app) printCommandHelp(w io.Writer, fs *flagSet) {
@@ -351,9 +386,18 @@ func (a *app) printCommandHelp(w io.Writer, fs *flagSet) {
 }
 
 // client builds the SDK client for a command. needToken makes the absence
-// of a token an error before any request (exit 3).
+// of a token an error before any request (exit 3). A command that needs no
+// token does not need the credentials file either: when the file cannot be
+// read it warns on stderr and goes on without it, so that a corrupt or
+// unreadable file cannot break install or audit in CI.
 func (a *app) client(registryFlag string, needToken bool) (*legion.Client, *session, error) {
 	s, err := a.resolveSession(registryFlag)
+	var ce *credentialsError
+	if !needToken && errors.As(err, &ce) {
+		if s, err = a.sessionFrom(registryFlag, false); err == nil {
+			a.progressf("warning: %s; going on without them, with registry %s", describe(ce), s.registry)
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -438,7 +482,7 @@ func (a *app) onAttempt(_ context.Context, at legion.Attempt) {
 func (a *app) progressf(format string, args ...any) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	fmt.Fprintf(a.stderr, "legion: "+format+"\n", args...)
+	fmt.Fprintln(a.stderr, "legion: "+termSafe(fmt.Sprintf(format, args...)))
 }
 
 // projectRoot is the nearest directory from dir upwards that holds a

@@ -201,9 +201,10 @@ func describe(err error) string {
 	return strings.TrimPrefix(err.Error(), "legion: ")
 }
 
-// errorLine is the single stderr line for err.
+// errorLine is the single stderr line for err; what the registry said in it
+// is made safe for a terminal.
 func errorLine(err error) string {
-	s := describe(err)
+	s := termSafe(describe(err))
 	s = strings.Join(strings.Fields(s), " ") // one line, whatever the server sent
 	return "legion: " + s
 }

@@ -42,6 +42,7 @@ type listOutput struct {
 	Version      string      `json:"version"`
 	Dependencies []*listNode `json:"dependencies"`
 	Problems     []string    `json:"problems"`
+	Error        *jsonError  `json:"error,omitempty"`
 }
 
 func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
@@ -138,7 +139,12 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 		it.node.Dependencies = addChildren(it.node, lock.Packages[it.node.Name].Dependencies, it.level, it.path)
 	}
 
+	var problemsErr error
+	if len(out.Problems) > 0 {
+		problemsErr = wrap(fmt.Errorf("%s (run 'legion pkg install'): %s", plural(len(out.Problems), "problem"), out.Problems[0]), "list")
+	}
 	if fs.json {
+		out.Error = newJSONError(problemsErr, ExitCode(problemsErr))
 		if err := writeJSON(a.stdout, out); err != nil {
 			return err
 		}
@@ -166,8 +172,5 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 			fmt.Fprintln(a.stdout, "(no dependencies)")
 		}
 	}
-	if len(out.Problems) > 0 {
-		return wrap(fmt.Errorf("%s (run 'legion pkg install'): %s", plural(len(out.Problems), "problem"), out.Problems[0]), "list")
-	}
-	return nil
+	return problemsErr
 }

@@ -135,7 +135,7 @@ func (a *app) runLogin(ctx context.Context, fs *flagSet, args []string) error {
 			Registry string `json:"registry"`
 		}{user.Username, s.registry})
 	}
-	fmt.Fprintf(a.stdout, "Logged in as %s on %s\n", user.Username, s.registry)
+	fmt.Fprintf(a.stdout, "Logged in as %s on %s\n", termSafe(user.Username), s.registry)
 	return nil
 }
 

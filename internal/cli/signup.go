@@ -103,6 +103,6 @@ func (a *app) runSignup(ctx context.Context, fs *flagSet, args []string) error {
 			Registry string `json:"registry"`
 		}{sess.User.Username, s.registry})
 	}
-	fmt.Fprintf(a.stdout, "Signed up and logged in as %s on %s\n", sess.User.Username, s.registry)
+	fmt.Fprintf(a.stdout, "Signed up and logged in as %s on %s\n", termSafe(sess.User.Username), s.registry)
 	return nil
 }
