@@ -333,3 +333,36 @@ func TestInstallDryRunQuietVerbose(t *testing.T) {
 	p.fails(ExitUsage, "pkg", "install", "--quiet", "--verbose")
 	p.fails(ExitUsage, "pkg", "install", "--offline", "--prefer-offline")
 }
+
+// TestCacheSharedByConcurrentProcesses: several legion processes filling
+// one cache at once all succeed, and leave no damaged or partial entry.
+func TestCacheSharedByConcurrentProcesses(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	cache := filepath.Join(t.TempDir(), "cache")
+	var projects []*project
+	for i := 0; i < 6; i++ {
+		p := newProject(t, fx)
+		p.env = append(p.env, "LEGION_CACHE="+cache)
+		p.write(manifestFile, `{"name":"app","dependencies":{"legion-http":"^1.2.0","legion-json":"^1.0.0"}}`)
+		projects = append(projects, p)
+	}
+	results := make(chan result, len(projects))
+	for _, p := range projects {
+		go func() { results <- p.run("", "pkg", "install") }()
+	}
+	for range projects {
+		if r := <-results; r.code != 0 {
+			t.Errorf("a concurrent install failed: %v", r)
+		}
+	}
+	r := projects[0].ok("pkg", "cache", "verify", "--json")
+	if !strings.Contains(r.stdout, `"entries": 4,`) || !strings.Contains(r.stdout, `"damaged": []`) {
+		t.Errorf("cache after concurrent installs: %s", r.stdout)
+	}
+	for _, p := range projects[1:] {
+		if p.read(lockFile) != projects[0].read(lockFile) {
+			t.Errorf("locks differ:\n%s\n%s", p.read(lockFile), projects[0].read(lockFile))
+		}
+	}
+}
