@@ -199,6 +199,17 @@ func describe(err error) string {
 // errorLine is the single stderr line for err.
 func errorLine(err error) string {
 	s := describe(err)
+	var se *SolveError
+	if errors.As(err, &se) {
+		// A solver's explanation keeps its lines (and their indentation);
+		// each is still flattened, whatever the registry sent.
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			indent := len(l) - len(strings.TrimLeft(l, " "))
+			lines[i] = strings.Repeat(" ", indent) + strings.Join(strings.Fields(l), " ")
+		}
+		return "legion: " + strings.Join(lines, "\n")
+	}
 	s = strings.Join(strings.Fields(s), " ") // one line, whatever the server sent
 	return "legion: " + s
 }

@@ -70,9 +70,19 @@ func bruteForce(reg registry, root deps) bool {
 		names = append(names, n)
 	}
 	choice := map[string]string{} // "" = not selected
+	type vr struct{ v, rng string }
+	memo := map[vr]bool{}
 	ok := func(v, rng string) bool {
-		r, err := semrange.Parse(rng)
-		return err == nil && v != "" && r.Contains(semver.MustParse(v))
+		if v == "" {
+			return false
+		}
+		got, seen := memo[vr{v, rng}]
+		if !seen {
+			r, err := semrange.Parse(rng)
+			got = err == nil && r.Contains(semver.MustParse(v))
+			memo[vr{v, rng}] = got
+		}
+		return got
 	}
 	// consistent checks every constraint between assigned packages.
 	consistent := func() bool {
