@@ -296,12 +296,9 @@ func TestInstallConflictLeavesProjectUntouched(t *testing.T) {
 	p.ok("pkg", "install", "legion-http")
 	before := snapshot(t, p.dir)
 	r := p.fails(ExitConflict, "pkg", "install", "legion-next")
-	want := "legion: install: dependency conflict on legion-core: myapp → legion-http@^1.2.0 → … "
-	_ = want
 	for _, s := range []string{
-		"dependency conflict on legion-core",
-		"myapp → legion-http@1.2.0 → legion-core@^1.1.0",
-		"myapp → legion-next@1.0.0 → legion-core@^2.0.0",
+		"Because legion-http >=1.2.0 depends on legion-core ^1.1.0 and legion-next depends on legion-core ^2.0.0, legion-http >=1.2.0 is incompatible with legion-next.\n",
+		"And because myapp depends on both legion-http ^1.2.0 and legion-next 1.0.0, version solving failed.\n",
 	} {
 		if !strings.Contains(r.stderr, s) {
 			t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
@@ -312,7 +309,7 @@ func TestInstallConflictLeavesProjectUntouched(t *testing.T) {
 	r = p.fails(ExitNotFound, "pkg", "install", "legion-nope")
 	sameSnapshot(t, before, snapshot(t, p.dir), "install of an unknown package")
 	r = p.fails(ExitNotFound, "pkg", "install", "legion-core@^9")
-	if !strings.Contains(r.stderr, "no version of legion-core satisfies ^9") {
+	if !strings.Contains(r.stderr, "Because myapp depends on legion-core ^9 which doesn't match any versions, version solving failed.") {
 		t.Errorf("stderr: %s", r.stderr)
 	}
 	sameSnapshot(t, before, snapshot(t, p.dir), "install of a missing version")

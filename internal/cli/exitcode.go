@@ -205,6 +205,17 @@ func describe(err error) string {
 // is made safe for a terminal.
 func errorLine(err error) string {
 	s := termSafe(describe(err))
+	var se *SolveError
+	if errors.As(err, &se) {
+		// A solver's explanation keeps its lines (and their indentation);
+		// each is still flattened, whatever the registry sent.
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			indent := len(l) - len(strings.TrimLeft(l, " "))
+			lines[i] = strings.Repeat(" ", indent) + strings.Join(strings.Fields(l), " ")
+		}
+		return "legion: " + strings.Join(lines, "\n")
+	}
 	s = strings.Join(strings.Fields(s), " ") // one line, whatever the server sent
 	return "legion: " + s
 }

@@ -275,6 +275,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	res, err := solver.Solve(ctx, want)
 	prog.done()
 	if err != nil {
+		a.explainJSON(fs, err)
 		return wrap(latestExcluded(err, latest), "install")
 	}
 
@@ -345,10 +346,12 @@ func latestVersions(ctx context.Context, src Source, specs []installSpec, concur
 // latestExcluded explains a conflict on a package asked for at its latest
 // version: another range in the tree excludes that version.
 func latestExcluded(err error, latest map[string]*semver.Version) error {
-	var ce *ConflictError
-	if errors.As(err, &ce) {
-		if v, ok := latest[ce.Name]; ok {
-			return fmt.Errorf("the latest %s is %s, which another range in the tree excludes: %w", ce.Name, v.Original(), err)
+	var se *SolveError
+	if errors.As(err, &se) {
+		for _, name := range slices.Sorted(maps.Keys(latest)) {
+			if se.mentions(name) {
+				return fmt.Errorf("the latest %s is %s, which another range in the tree excludes: %w", name, latest[name].Original(), err)
+			}
 		}
 	}
 	return err

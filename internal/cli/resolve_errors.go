@@ -1,30 +1,67 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	legion "github.com/legion-registry/legion-go"
+	"github.com/legion-registry/legion-go/internal/solver"
 )
 
-// ConflictError is a dependency conflict: ranges on one package that no
-// published version satisfies together.
-type ConflictError struct {
-	Name      string
-	Chains    []string // each "app → a@1.0.0 → c@^1"
-	Published []string // the package's published versions, lowest first
-	Cycle     bool     // a chain runs through the package itself
+// SolveError is a resolution that cannot exist, with the solver's proof:
+// pub's sentences ("Because a >=1.1.0 depends on c ^2.0.0 and b depends on
+// c ^1.0.0, a >=1.1.0 is incompatible with b. …"), one per line. It is a
+// not-found failure (exit 4) when the proof rests on a package that does
+// not exist or a range no published version satisfies, and a dependency
+// conflict (exit 5) otherwise.
+type SolveError struct {
+	Failure *solver.Failure
 }
 
-func (e *ConflictError) Error() string {
-	s := fmt.Sprintf("dependency conflict on %s: %s", e.Name, strings.Join(e.Chains, " vs "))
-	if e.Cycle {
-		s += " (through a dependency cycle)"
+func (e *SolveError) Error() string {
+	return "no set of versions satisfies every dependency:\n" + e.Failure.Report()
+}
+
+func (e *SolveError) Is(target error) bool {
+	kinds := map[string]bool{}
+	for _, st := range e.Failure.Derivation().Steps {
+		kinds[st.Kind] = true
 	}
-	return s + "; no version satisfies all (published: " + listVersions(e.Published) + ")"
+	switch target {
+	case legion.ErrNotFound:
+		return kinds["not-found"]
+	case legion.ErrNoMatchingVersion:
+		return kinds["no-versions"]
+	case ErrDependencyConflict:
+		return !kinds["not-found"] && !kinds["no-versions"]
+	}
+	return false
 }
 
-func (e *ConflictError) Is(target error) bool { return target == ErrDependencyConflict }
+// mentions reports whether the explanation involves the package name.
+func (e *SolveError) mentions(name string) bool {
+	for _, n := range e.Failure.Packages() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// solveFailureJSON is what --json prints on stdout for a SolveError.
+type solveFailureJSON struct {
+	Error      string             `json:"error"`
+	Derivation *solver.Derivation `json:"derivation"`
+}
+
+// explainJSON prints the derivation of a SolveError as data, for --json.
+func (a *app) explainJSON(fs *flagSet, err error) {
+	var se *SolveError
+	if fs.json && errors.As(err, &se) {
+		_ = writeJSON(a.stdout, solveFailureJSON{Error: "version solving failed", Derivation: se.Failure.Derivation()})
+	}
+}
 
 // NoMatchError is a range that no published version satisfies at all.
 type NoMatchError struct {
@@ -41,29 +78,6 @@ func (e *NoMatchError) Error() string {
 }
 
 func (e *NoMatchError) Is(target error) bool { return target == legion.ErrNoMatchingVersion }
-
-// MissingError is a dependency the registry does not have, with the chain
-// that needs it.
-type MissingError struct {
-	Name  string
-	Chain string // "app → a@1.0.0 → ghost@^1"
-	err   error
-}
-
-func (e *MissingError) Error() string {
-	return fmt.Sprintf("%s is not in the registry: %s", e.Name, e.Chain)
-}
-
-func (e *MissingError) Unwrap() error { return e.err }
-
-// CycleError is a dependency cycle that keeps resolution from settling.
-type CycleError struct{ Chain string }
-
-func (e *CycleError) Error() string {
-	return "dependency cycle cannot be resolved: " + e.Chain
-}
-
-func (e *CycleError) Is(target error) bool { return target == ErrDependencyConflict }
 
 // listVersions shows at most the last 8 versions.
 func listVersions(vs []string) string {

@@ -1,0 +1,34 @@
+// Package solver finds, for a project's dependency ranges, one version of
+// every package it needs (the flat legion_modules layout: one version per
+// name), or explains why none exists. It is conflict-driven in the manner of
+// PubGrub (Dart pub's solver, doc/solver.md): facts are incompatibilities,
+// sets of terms that must not all hold; unit propagation derives what
+// follows from them; a decision picks a version; a conflict is resolved by
+// deriving a new incompatibility from the ones that clash and backjumping to
+// the decision level where it first applies. The search is complete: it
+// fails only when no assignment satisfies every range, and the failure
+// carries the derivation that proves it (see Failure).
+//
+// Versions are finite: each package's published list comes from a Source,
+// and a term's set is a subset of that list, computed with
+// internal/semrange's Contains, so ranges keep npm's meaning exactly
+// (pre-releases included). A range that matches no published version, a
+// dependency on a package the source does not have, and a version the
+// source marks unusable each make the versions that need them unusable,
+// not the whole resolution: an older version may do.
+//
+// Which solution, when several exist:
+//
+//   - Packages are decided in the order they were first reached, breadth
+//     first from the project (the project's own dependencies first, then
+//     theirs). A package that must move back to make room is therefore the
+//     most recently decided one: the package farther from the project gives
+//     way first, its dependents keep their versions ("leaf versions roll
+//     back first", as in pub).
+//   - A package gets its preferred version when its constraints allow it:
+//     the locked version (Problem.Locked), so an install changes as few
+//     packages as possible; otherwise the newest allowed version.
+//
+// Work is bounded (Problem.MaxSteps): a pathological input stops with
+// ErrTooComplex instead of running on.
+package solver

@@ -1,0 +1,488 @@
+package solver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/legion-registry/legion-go/internal/semrange"
+)
+
+// DefaultMaxSteps bounds decisions plus conflicts when Problem.MaxSteps is 0.
+const DefaultMaxSteps = 1_000_000
+
+// Problem is what to solve.
+type Problem struct {
+	Root   string            // the project's name, for explanations
+	Deps   map[string]string // the project's dependencies: name → npm range
+	Source Source
+	// Locked holds the preferred version of each name (legion.lock's,
+	// minus the names being updated).
+	Locked map[string]*semver.Version
+	// MaxSteps bounds the work; DefaultMaxSteps when 0.
+	MaxSteps int
+	// OnDecide, when set, is called for each decision (a choice that a
+	// later conflict may still undo).
+	OnDecide func(name string, v *semver.Version)
+}
+
+// Solution is one version per package the project needs.
+type Solution struct {
+	Packages map[string]Version
+	// Decisions and Conflicts count the search's work.
+	Decisions, Conflicts int
+}
+
+const rootID = 0
+
+// pkg is what the solver knows of one package name.
+type pkg struct {
+	name     string
+	loaded   bool
+	missing  bool      // the source does not have it
+	versions []Version // ascending
+	locked   int       // index of the preferred version, -1 for none
+	all      term      // every outcome
+	ranges   map[string]bitset
+	covered  map[string]bitset // versions whose dependency on a name is recorded
+
+	incompats []*incompat
+	idx       []int  // indexes of this package's assignments
+	acc       []term // known after each of them
+	decided   int    // version index, -1 while undecided
+}
+
+type solver struct {
+	ctx      context.Context
+	prob     Problem
+	pkgs     []*pkg
+	byName   map[string]int
+	assigns  []assignment
+	level    int
+	queue    pkgQueue
+	steps    int
+	maxSteps int
+	sol      Solution
+}
+
+// Solve finds one version of every package the project needs, or returns
+// a *Failure explaining why none exists. Other errors are the source's, the
+// context's, ErrTooComplex, or a project range that is not valid.
+func Solve(ctx context.Context, prob Problem) (*Solution, error) {
+	s := &solver{ctx: ctx, prob: prob, byName: map[string]int{}, maxSteps: prob.MaxSteps}
+	if s.maxSteps <= 0 {
+		s.maxSteps = DefaultMaxSteps
+	}
+	for _, name := range slices.Sorted(maps.Keys(prob.Deps)) {
+		if _, err := semrange.Parse(prob.Deps[name]); err != nil {
+			return nil, fmt.Errorf("dependency %s: invalid range %q", name, prob.Deps[name])
+		}
+	}
+	rootName := prob.Root
+	if rootName == "" {
+		rootName = "project"
+	}
+	// The project is a package with one version whose dependencies are
+	// the project's; "not the project" is the first incompatibility.
+	all := newBitset(1)
+	all.set(0)
+	root := &pkg{name: rootName, loaded: true, locked: -1, decided: -1,
+		versions: []Version{{Version: semver.New(0, 0, 0, "", ""), Deps: prob.Deps}},
+		all:      term{pkg: rootID, set: all, absent: true}}
+	s.pkgs = append(s.pkgs, root)
+	s.addIncompat(&incompat{terms: []term{{pkg: rootID, set: newBitset(1), absent: true}}, cause: causeRoot})
+	next := rootID
+	for {
+		if err := s.propagate(next); err != nil {
+			return nil, err
+		}
+		var done bool
+		var err error
+		next, done, err = s.choose()
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			break
+		}
+	}
+	s.sol.Packages = map[string]Version{}
+	for id, p := range s.pkgs {
+		if id != rootID && p.decided >= 0 {
+			s.sol.Packages[p.name] = p.versions[p.decided]
+		}
+	}
+	return &s.sol, nil
+}
+
+// id returns the package id of name, registering it (unloaded) if new.
+func (s *solver) id(name string) int {
+	if id, ok := s.byName[name]; ok {
+		return id
+	}
+	id := len(s.pkgs)
+	s.byName[name] = id
+	s.pkgs = append(s.pkgs, &pkg{name: name, locked: -1, decided: -1})
+	return id
+}
+
+// load fetches the version list of pid if it is not known yet.
+func (s *solver) load(pid int) error {
+	p := s.pkgs[pid]
+	if p.loaded {
+		return nil
+	}
+	list, err := s.prob.Source.Versions(s.ctx, p.name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		p.missing = true
+	case err != nil:
+		return err
+	}
+	for _, v := range list {
+		if v.Version != nil {
+			p.versions = append(p.versions, v)
+		}
+	}
+	slices.SortStableFunc(p.versions, func(a, b Version) int { return a.Version.Compare(b.Version) })
+	p.versions = slices.CompactFunc(p.versions, func(a, b Version) bool { return a.Version.Equal(b.Version) })
+	if lv := s.prob.Locked[p.name]; lv != nil {
+		p.locked = slices.IndexFunc(p.versions, func(v Version) bool { return v.Version.Equal(lv) })
+	}
+	p.loaded = true
+	n := len(p.versions)
+	all := newBitset(n)
+	for i := 0; i < n; i++ {
+		all.set(i)
+	}
+	p.all = term{pkg: pid, set: all, absent: true}
+	return nil
+}
+
+// rangeSet is the set of pid's versions that r contains.
+func (s *solver) rangeSet(pid int, raw string, r *semrange.Range) bitset {
+	p := s.pkgs[pid]
+	if b, ok := p.ranges[raw]; ok {
+		return b
+	}
+	b := newBitset(len(p.versions))
+	for i, v := range p.versions {
+		if r.Contains(v.Version) {
+			b.set(i)
+		}
+	}
+	if p.ranges == nil {
+		p.ranges = map[string]bitset{}
+	}
+	p.ranges[raw] = b
+	return b
+}
+
+func (s *solver) addIncompat(in *incompat) {
+	for _, t := range in.terms {
+		p := s.pkgs[t.pkg]
+		p.incompats = append(p.incompats, in)
+	}
+}
+
+// propagate derives everything that follows from the incompatibilities,
+// starting from the changes to pid, resolving conflicts as they come.
+func (s *solver) propagate(pid int) error {
+	changed := []int{pid}
+	for len(changed) > 0 {
+		p := changed[len(changed)-1]
+		changed = changed[:len(changed)-1]
+		incs := s.pkgs[p].incompats
+		for i := len(incs) - 1; i >= 0; i-- { // newest first: learned ones are the most useful
+			in := incs[i]
+			d, conflict := s.propagateOne(in)
+			if conflict {
+				learned, err := s.resolveConflict(in)
+				if err != nil {
+					return err
+				}
+				d, conflict = s.propagateOne(learned)
+				if conflict || d < 0 {
+					return fmt.Errorf("solver: internal error: a learned incompatibility does not propagate")
+				}
+				changed = append(changed[:0], d)
+				break
+			}
+			if d >= 0 && !slices.Contains(changed, d) {
+				changed = append(changed, d)
+			}
+		}
+	}
+	return nil
+}
+
+// propagateOne derives the negation of in's one unsatisfied term when
+// every other term is satisfied, returning its package (-1 for none), or
+// reports that in is satisfied: a conflict.
+func (s *solver) propagateOne(in *incompat) (derived int, conflict bool) {
+	unsat := -1
+	for i, t := range in.terms {
+		switch t.relationTo(s.known(t.pkg)) {
+		case contradicted:
+			return -1, false
+		case inconclusive:
+			if unsat >= 0 {
+				return -1, false
+			}
+			unsat = i
+		}
+	}
+	if unsat < 0 {
+		return -1, true
+	}
+	t := in.terms[unsat]
+	s.derive(s.inverse(t), in)
+	return t.pkg, false
+}
+
+// resolveConflict derives, from the satisfied incompatibility in and the
+// causes of its satisfiers, an incompatibility that unit propagation can
+// use after backjumping, and backjumps (pub's conflict resolution). When
+// the derivation reaches the project itself, solving fails.
+func (s *solver) resolveConflict(in *incompat) (*incompat, error) {
+	s.sol.Conflicts++
+	if err := s.step(); err != nil {
+		return nil, err
+	}
+	learned := false
+	for !in.isFailure() {
+		var recentTerm term
+		recent := -1
+		var difference *term
+		prevLevel := 1
+		for _, t := range in.terms {
+			idx := s.satisfier(t)
+			if idx < 0 {
+				return nil, fmt.Errorf("solver: internal error: a conflicting term has no satisfier")
+			}
+			if idx > recent {
+				if recent >= 0 {
+					prevLevel = max(prevLevel, s.assigns[recent].level)
+				}
+				recentTerm, recent, difference = t, idx, nil
+				// The satisfier may imply t only together with earlier
+				// assignments: those decide how far back to jump too.
+				d := s.assigns[idx].t.intersect(s.inverse(t))
+				if !d.isEmpty() {
+					difference = &d
+					if j := s.satisfier(s.inverse(d)); j >= 0 {
+						prevLevel = max(prevLevel, s.assigns[j].level)
+					}
+				}
+			} else {
+				prevLevel = max(prevLevel, s.assigns[idx].level)
+			}
+		}
+		sat := s.assigns[recent]
+		if prevLevel < sat.level || sat.cause == nil {
+			s.backtrack(prevLevel)
+			if learned {
+				s.addIncompat(in)
+			}
+			return in, nil
+		}
+		var terms []term
+		for _, t := range in.terms {
+			if t.pkg != recentTerm.pkg || !sameTerm(t, recentTerm) {
+				terms = append(terms, t)
+			}
+		}
+		for _, t := range sat.cause.terms {
+			if t.pkg != sat.t.pkg {
+				terms = append(terms, t)
+			}
+		}
+		if difference != nil {
+			terms = append(terms, s.inverse(*difference))
+		}
+		next := s.newIncompat(terms, causeConflict)
+		next.conflict, next.other = in, sat.cause
+		in = next
+		learned = true
+	}
+	return nil, &Failure{s: s, root: in}
+}
+
+func sameTerm(a, b term) bool { return a.absent == b.absent && a.set.equal(b.set) }
+
+func (s *solver) step() error {
+	s.steps++
+	if s.steps > s.maxSteps {
+		return fmt.Errorf("%w after %d steps (%d decisions, %d conflicts) without finding a solution or proving that none exists; narrow the ranges in the project's dependencies: %w",
+			ErrTooComplex, s.maxSteps, s.sol.Decisions, s.sol.Conflicts, errStepBound)
+	}
+	return s.ctx.Err()
+}
+
+var errStepBound = errors.New("the step bound was reached")
+
+// choose decides a version of the first-reached required package that is
+// still undecided, after recording its dependencies; done when none is
+// left.
+func (s *solver) choose() (next int, done bool, err error) {
+	pid := -1
+	for len(s.queue) > 0 {
+		id := s.queue.pop()
+		if s.pkgs[id].decided < 0 && s.known(id).positive() {
+			pid = id
+			break
+		}
+	}
+	if pid < 0 {
+		return 0, true, nil
+	}
+	if err := s.step(); err != nil {
+		return 0, false, err
+	}
+	p := s.pkgs[pid]
+	allowed := s.known(pid).set
+	vi := -1
+	if p.locked >= 0 && allowed.has(p.locked) {
+		vi = p.locked
+	} else {
+		vi = allowed.highest()
+	}
+	if vi < 0 {
+		return 0, false, fmt.Errorf("solver: internal error: %s is required with no version allowed", p.name)
+	}
+	incs, err := s.dependencies(pid, vi)
+	if err != nil {
+		return 0, false, err
+	}
+	conflict := false
+	for _, in := range incs {
+		s.addIncompat(in)
+		all := true
+		for _, t := range in.terms {
+			if t.pkg != pid && t.relationTo(s.known(t.pkg)) != satisfied {
+				all = false
+				break
+			}
+		}
+		conflict = conflict || all
+	}
+	if !conflict {
+		s.decide(pid, vi)
+		s.sol.Decisions++
+		if s.prob.OnDecide != nil && pid != rootID {
+			s.prob.OnDecide(p.name, p.versions[vi].Version)
+		}
+	}
+	s.queue.push(pid) // considered again if still undecided
+	return pid, false, nil
+}
+
+// dependencies returns the incompatibilities that version vi of pid brings
+// and that are not recorded yet. A dependency shared by neighbouring
+// versions (same name and range) is recorded once for all of them, as pub
+// does, so "a >=1.1.0 depends on c ^2.0.0" covers every such version.
+func (s *solver) dependencies(pid, vi int) ([]*incompat, error) {
+	p := s.pkgs[pid]
+	v := &p.versions[vi]
+	if v.Deps == nil {
+		ds, ok := s.prob.Source.(DependencySource)
+		if !ok {
+			return nil, fmt.Errorf("solver: %s@%s: the source sent no dependencies", p.name, v.Version.Original())
+		}
+		deps, err := ds.Dependencies(s.ctx, p.name, v.Version)
+		if err != nil {
+			return nil, err
+		}
+		if deps == nil {
+			deps = map[string]string{}
+		}
+		v.Deps = deps
+	}
+	single := func() term {
+		b := newBitset(len(p.versions))
+		b.set(vi)
+		return term{pkg: pid, set: b}
+	}
+	if v.Unusable != "" {
+		return []*incompat{{terms: []term{single()}, cause: causeUnusable, reason: v.Unusable}}, nil
+	}
+	names := slices.Sorted(maps.Keys(v.Deps))
+	parsed := make([]*semrange.Range, len(names))
+	var fetch []string
+	for i, name := range names {
+		r, err := semrange.Parse(v.Deps[name])
+		if err != nil {
+			return []*incompat{{terms: []term{single()}, cause: causeUnusable,
+				reason: fmt.Sprintf("it depends on %s with an invalid range %q", name, v.Deps[name])}}, nil
+		}
+		parsed[i] = r
+		if !s.pkgs[s.id(name)].loaded {
+			fetch = append(fetch, name)
+		}
+	}
+	if pf, ok := s.prob.Source.(Prefetcher); ok && len(fetch) > 1 {
+		pf.Prefetch(fetch)
+	}
+	var out []*incompat
+	for i, name := range names {
+		did := s.id(name)
+		if err := s.load(did); err != nil {
+			return nil, err
+		}
+		if p.covered == nil {
+			p.covered = map[string]bitset{}
+		}
+		cov, ok := p.covered[name]
+		if !ok {
+			cov = newBitset(len(p.versions))
+			p.covered[name] = cov
+		}
+		if cov.has(vi) {
+			continue
+		}
+		raw := v.Deps[name]
+		run := newBitset(len(p.versions))
+		run.set(vi)
+		same := func(j int) bool {
+			d := p.versions[j].Deps
+			r, ok := d[name]
+			return d != nil && ok && r == raw && !cov.has(j)
+		}
+		for j := vi - 1; j >= 0 && same(j); j-- {
+			run.set(j)
+		}
+		for j := vi + 1; j < len(p.versions) && same(j); j++ {
+			run.set(j)
+		}
+		for j := range p.versions {
+			if run.has(j) {
+				cov.set(j)
+			}
+		}
+		depender := term{pkg: pid, set: run}
+		d := s.pkgs[did]
+		if d.missing {
+			out = append(out, &incompat{terms: []term{depender}, cause: causeNotFound, dep: name, rng: raw})
+			continue
+		}
+		set := s.rangeSet(did, raw, parsed[i])
+		if set.empty() {
+			out = append(out, &incompat{terms: []term{depender}, cause: causeNoVersions, dep: name, rng: raw})
+			continue
+		}
+		dependee := term{pkg: did, set: set, label: raw}
+		in := s.newIncompat([]term{depender, s.inverse(dependee)}, causeDependency)
+		if len(in.terms) == 1 { // a dependency on itself
+			if in.terms[0].isEmpty() {
+				continue // satisfied by every version of the run
+			}
+			in.cause, in.reason = causeUnusable, fmt.Sprintf("it depends on itself as %s %s", name, raw)
+		}
+		in.dep, in.rng = name, raw
+		out = append(out, in)
+	}
+	return out, nil
+}
