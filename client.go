@@ -106,7 +106,7 @@ func (cfg config) build(opts []Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	base, err := parseBaseURL(cfg.baseURL)
+	base, u, err := parseBaseURL(cfg.baseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -124,30 +124,30 @@ func (cfg config) build(opts []Option) (*Client, error) {
 		t.MaxIdleConnsPerHost = maxIdlePerHost
 		cfg.shared.transport = t
 	}
-	c.hc = c.cfg.transportClient()
+	c.hc = c.cfg.transportClient(originOf(u))
 	return c, nil
 }
 
-func parseBaseURL(raw string) (string, error) {
+func parseBaseURL(raw string) (string, *url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", &ArgumentError{Arg: "base URL", Reason: "not a URL"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "not a URL"}
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", &ArgumentError{Arg: "base URL", Reason: "scheme must be http or https"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "scheme must be http or https"}
 	}
 	if u.Host == "" {
-		return "", &ArgumentError{Arg: "base URL", Reason: "has no host"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "has no host"}
 	}
 	// Credentials in a URL end up in logs and error messages; the registry
 	// authenticates with a bearer token instead.
 	if u.User != nil {
-		return "", &ArgumentError{Arg: "base URL", Reason: "must not carry credentials; use WithToken"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "must not carry credentials; use WithToken"}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", &ArgumentError{Arg: "base URL", Reason: "must not have a query or fragment"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "must not have a query or fragment"}
 	}
-	return strings.TrimRight(u.String(), "/"), nil
+	return strings.TrimRight(u.String(), "/"), u, nil
 }
 
 // BaseURL returns the registry base URL the client sends to.

@@ -14,7 +14,8 @@ import (
 // Error is what every method returns when the registry answers with a status
 // outside 2xx, or with a 2xx whose body is not a valid answer (then it
 // matches ErrInvalidResponse and no status sentinel, and StatusCode is the
-// 2xx: its RequestID is what a support ticket quotes). Compare it with the
+// 2xx: its RequestID is what a support ticket quotes), or with a redirect
+// it did not follow (then it matches ErrRedirect). Compare it with the
 // sentinels below using errors.Is, or read its fields with errors.As.
 type Error struct {
 	StatusCode int           // HTTP status of the last response
@@ -25,10 +26,11 @@ type Error struct {
 	RetryAfter time.Duration // from Retry-After, when the server sent it
 	Attempts   int           // requests sent, counting retries
 
-	invalid error // why a 2xx answer was refused; it wraps ErrInvalidResponse
+	invalid error // why the answer was refused: ErrInvalidResponse (wrapped) or ErrRedirect
 }
 
-// Unwrap gives ErrInvalidResponse (and its cause) for a refused 2xx answer.
+// Unwrap gives ErrInvalidResponse (and its cause) for a refused 2xx answer,
+// ErrRedirect for a redirect not followed.
 func (e *Error) Unwrap() error { return e.invalid }
 
 func (e *Error) Error() string {

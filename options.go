@@ -53,7 +53,8 @@ func validateToken(token string) error {
 }
 
 // WithHTTPClient sets the http.Client that carries requests (its Transport,
-// Timeout, Jar and CheckRedirect are used). The SDK never closes its idle
+// Timeout and Jar are used; its CheckRedirect is
+// consulted only for a redirect the SDK would follow, see ErrRedirect). The SDK never closes its idle
 // connections, so it may be shared.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {

@@ -104,6 +104,9 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 		data = buf.Bytes()
 	}
 
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return c.redirectError(resp, r.method, u, cl.attempts)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		if resp.StatusCode == http.StatusNotFound && r.goneOnRetry && cl.lostAnswer {
 			// An earlier attempt's answer was lost and now the thing is

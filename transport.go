@@ -13,8 +13,9 @@ import (
 // transportClient is the http.Client every attempt goes through: the
 // caller's (WithHTTPClient) or one over the transport that NewClient created
 // and that every client derived with With shares, so that a service making
-// one client per identity keeps one connection pool.
-func (cfg *config) transportClient() *http.Client {
+// one client per identity keeps one connection pool. Redirects follow
+// redirectPolicy whatever the caller's client says.
+func (cfg *config) transportClient(base origin) *http.Client {
 	var hc http.Client
 	var rt http.RoundTripper = cfg.shared.transport
 	if cfg.httpClient != nil {
@@ -25,6 +26,7 @@ func (cfg *config) transportClient() *http.Client {
 		}
 	}
 	hc.Transport = keepIdle{attemptTransport{rt: rt, timeout: cfg.timeout}}
+	hc.CheckRedirect = redirectPolicy(base, hc.CheckRedirect)
 	return &hc
 }
 
