@@ -64,6 +64,9 @@ func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) 
 }
 
 func (c *Client) session(ctx context.Context, path string, body any) (*Session, error) {
+	if c != nil && c.cleartext {
+		return nil, errCleartext("a password")
+	}
 	var env sessionEnvelope
 	if err := c.send(ctx, request{method: "POST", path: path, body: body}, &env); err != nil {
 		return nil, err

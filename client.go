@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,6 +36,9 @@ type Client struct {
 	baseURL   string // without a trailing slash
 	userAgent string
 	hc        *http.Client // every attempt's; nil in a Client not built by NewClient
+	// cleartext is set for a plain-HTTP base URL on a host that is not
+	// loopback, without WithInsecureHTTP: no credential may be sent there.
+	cleartext bool
 }
 
 // config is what the options set; a Client keeps it so that With can derive.
@@ -50,6 +54,9 @@ type config struct {
 	timeout     time.Duration
 	attemptHook func(context.Context, Attempt)
 	shared      *shared
+	// insecureHTTP lets a token or password go over plain HTTP to a host
+	// that is not loopback (WithInsecureHTTP).
+	insecureHTTP bool
 
 	// now is the registry's clock: it dates Retry-After and the rate-limit
 	// memory. advanceTo, set through internal/hook by legiontest, makes
@@ -111,6 +118,10 @@ func (cfg config) build(opts []Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: cfg, baseURL: base, userAgent: "legion-go/" + SDKVersion}
+	c.cleartext = u.Scheme == "http" && !isLoopback(u.Hostname()) && !cfg.insecureHTTP
+	if c.cleartext && cfg.token != "" {
+		return nil, errCleartext("a token")
+	}
 	if cfg.userAgent != "" {
 		c.userAgent = cfg.userAgent + " " + c.userAgent
 	}
@@ -148,6 +159,21 @@ func parseBaseURL(raw string) (string, *url.URL, error) {
 		return "", nil, &ArgumentError{Arg: "base URL", Reason: "must not have a query or fragment"}
 	}
 	return strings.TrimRight(u.String(), "/"), u, nil
+}
+
+// isLoopback reports a host that never leaves the machine: "localhost" or
+// a loopback address. Only these may see a credential over plain HTTP.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func errCleartext(what string) error {
+	return &ArgumentError{Arg: "base URL", Reason: "plain http:// to a host that is not loopback would expose " + what +
+		" to anyone on the path; use https, or WithInsecureHTTP() on a network you trust"}
 }
 
 // BaseURL returns the registry base URL the client sends to.

@@ -129,3 +129,16 @@ func WithTimeout(d time.Duration) Option {
 		return nil
 	}
 }
+
+// WithInsecureHTTP allows a token (and Login's or Signup's password) to go
+// over plain http:// to a host that is not loopback. Without it, NewClient
+// refuses such a base URL with a token, and Login and Signup refuse to send
+// a password there. The risk: anyone on the path — a proxy, a shared
+// network — reads the bearer token and can publish as you. Use it only on a
+// network you trust end to end; loopback needs no opt-in.
+func WithInsecureHTTP() Option {
+	return func(c *config) error {
+		c.insecureHTTP = true
+		return nil
+	}
+}
