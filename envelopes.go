@@ -2,7 +2,10 @@ package legion
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/Masterminds/semver/v3"
 )
 
 // envelopes.go: what each endpoint's answer decodes into (see wire.go for
@@ -36,6 +39,9 @@ func (e *sessionEnvelope) check() error {
 	switch {
 	case e.Token == "":
 		return missing("token")
+	case validateToken(e.Token) != nil:
+		// never repeat the value: it may be a real credential, mangled
+		return errors.New(`the answer's token is not an "lgn_" token`)
 	case e.User.Username == "":
 		return missing("user's username")
 	}
@@ -118,10 +124,45 @@ func (e *versionEnvelope) check() error {
 
 // publishEnvelope accepts an answer without the published version: the
 // registry may answer only {"success": true, "message": …}, and Publish
-// then reports what it asked for (see there).
-type publishEnvelope struct{ versionEnvelope }
+// then reports what it asked for (see there). An answer that names another
+// package or version than the one sent is refused: it reports a publish
+// that is not the one asked for.
+type publishEnvelope struct {
+	versionEnvelope
+	wantName    string
+	wantVersion *semver.Version
+}
 
-func (e *publishEnvelope) check() error { return nil }
+func (e *publishEnvelope) check() error {
+	v := e.version()
+	if v.Name != "" && v.Name != e.wantName {
+		return fmt.Errorf("the answer names package %q, not %q", v.Name, e.wantName)
+	}
+	if v.Version != nil && e.wantVersion != nil && !sameVersion(v.Version, e.wantVersion) {
+		return fmt.Errorf("the answer names version %q, not %q", v.Version.Original(), e.wantVersion.Original())
+	}
+	return nil
+}
+
+// sameVersion compares precedence and build metadata (which precedence
+// ignores but a published version keeps).
+func sameVersion(a, b *semver.Version) bool {
+	return a.Equal(b) && a.Metadata() == b.Metadata()
+}
+
+// ackEnvelope is the answer of a call that returns nothing (unpublish,
+// revoke): still a JSON object, and not one saying "success": false. A
+// null, a list or an HTML page is refused like any other invalid answer.
+type ackEnvelope struct{ status }
+
+func (a *ackEnvelope) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] != '{' {
+		return errors.New("not a JSON object")
+	}
+	return json.Unmarshal(b, &a.status)
+}
+
+func (a *ackEnvelope) check() error { return nil }
 
 func (e *versionEnvelope) version() PackageVersion {
 	for _, w := range []*wireVersion{e.Version.obj, e.Package, e.Download} {
@@ -233,6 +274,8 @@ func (e *createdTokenEnvelope) check() error {
 	switch {
 	case t.Value == "":
 		return missing("token value")
+	case validateToken(t.Value.Reveal()) != nil:
+		return errors.New(`the answer's token is not an "lgn_" token`)
 	case t.ID == "":
 		return missing("token id")
 	}

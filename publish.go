@@ -36,7 +36,8 @@ func (c *Client) Publish(ctx context.Context, req PublishRequest) (*PackageVersi
 	if err := validateDependencies(req.Dependencies); err != nil {
 		return nil, err
 	}
-	var env publishEnvelope
+	want, _ := semrange.ParseVersion(req.Version)
+	env := publishEnvelope{wantName: req.Name, wantVersion: want}
 	if err := c.send(ctx, request{method: "POST", path: "/packages/publish", body: req, auth: true}, &env); err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func (c *Client) Publish(ctx context.Context, req PublishRequest) (*PackageVersi
 		v.Name = req.Name
 	}
 	if v.Version == nil {
-		v.Version, _ = semrange.ParseVersion(req.Version)
+		v.Version = want
 	}
 	return &v, nil
 }

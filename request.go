@@ -29,7 +29,8 @@ type request struct {
 }
 
 // send performs r and decodes a 2xx answer into out (nil when the answer
-// carries nothing the caller needs). A final failure is logged at Warn.
+// carries nothing the caller needs: it is then still checked to be a JSON
+// object that does not say "success": false, or an empty 204). A final failure is logged at Warn.
 func (c *Client) send(ctx context.Context, r request, out envelope) error {
 	if ctx == nil {
 		return &ArgumentError{Arg: "context", Reason: "must not be nil"}
@@ -119,7 +120,11 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 		return c.invalidAnswer(resp, r.method, u, data, cl.attempts, fmt.Errorf("reading body: %w", readErr))
 	}
 	if out == nil {
-		return nil
+		if resp.StatusCode == http.StatusNoContent && len(bytes.TrimSpace(data)) == 0 {
+			return nil
+		}
+		// An answer that carries nothing must still say it succeeded.
+		out = new(ackEnvelope)
 	}
 	if err := decodeAnswer(data, out); err != nil {
 		return c.invalidAnswer(resp, r.method, u, data, cl.attempts, err)
