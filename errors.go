@@ -93,6 +93,49 @@ var ErrInvalidArgument = errors.New("legion: invalid argument")
 // cannot be decoded (or that says "success": false).
 var ErrInvalidResponse = errors.New("legion: invalid response")
 
+// ErrOutcomeUnknown matches the error of a call that changes something
+// (a POST other than Audit) whose request may have reached the registry
+// but whose answer never came: the connection dropped after the request
+// was written, the attempt timed out, or the context ended mid-request.
+// Such a call is not re-sent, since it may have acted. Find out before
+// repeating it: for a token, ListTokens; for an unpublish, ListVersions;
+// for signup, Login. Publish checks by itself and returns this only when
+// that check could not be made; then look with ListVersions.
+var ErrOutcomeUnknown = errors.New("legion: outcome unknown")
+
+// outcomeError is the error matching ErrOutcomeUnknown: the failure that
+// left the outcome open and, for Publish, why the check could not settle it.
+type outcomeError struct {
+	op    string // "POST https://…/tokens", "publish name@1.0.0"
+	cause error
+	check error // nil when no check was made
+}
+
+// outcome builds an outcomeError, keeping the first cause of an earlier one.
+func outcome(op string, cause, check error) *outcomeError {
+	var prev *outcomeError
+	if errors.As(cause, &prev) {
+		cause = prev.cause
+	}
+	return &outcomeError{op: op, cause: cause, check: check}
+}
+
+func (e *outcomeError) Error() string {
+	s := "legion: " + e.op + ": outcome unknown, the request may have reached the registry: " + e.cause.Error()
+	if e.check != nil {
+		s += "; checking failed: " + e.check.Error()
+	}
+	return s
+}
+
+func (e *outcomeError) Unwrap() []error {
+	errs := []error{ErrOutcomeUnknown, e.cause}
+	if e.check != nil {
+		errs = append(errs, e.check)
+	}
+	return errs
+}
+
 // ErrNoToken is returned, before any request, by a method that needs
 // authentication on a client without a token. It also matches
 // ErrUnauthorized, so callers handling "not logged in" need one check.

@@ -43,6 +43,9 @@ type PackageVersion struct {
 	// so a caller can tell "no dependencies" from "not included here".
 	Dependencies map[string]string `json:"dependencies"`
 	PublishedAt  time.Time         `json:"publishedAt"`
+	// Reconciled is set by Publish when the publish's answer was lost and
+	// the versions list showed that it happened (see Publish).
+	Reconciled bool `json:"-"`
 }
 
 // Sort orders a package listing.

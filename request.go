@@ -86,12 +86,17 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 		// Context errors come back bare; transport errors as *url.Error,
 		// whose text names the method and URL but never a header.
 		if ctx.Err() != nil {
+			err = fmt.Errorf("legion: %s %s: %w", r.method, u, ctx.Err())
 			if cl.lastErr != nil && !errors.Is(cl.lastErr, ctx.Err()) {
-				return fmt.Errorf("legion: %s %s: %w (last attempt: %w)", r.method, u, ctx.Err(), cl.lastErr)
+				err = fmt.Errorf("legion: %s %s: %w (last attempt: %w)", r.method, u, ctx.Err(), cl.lastErr)
 			}
-			return fmt.Errorf("legion: %s %s: %w", r.method, u, ctx.Err())
+		} else {
+			err = fmt.Errorf("legion: %w", err)
 		}
-		return fmt.Errorf("legion: %w", err)
+		if !cl.idempotent && cl.lostAnswer {
+			return outcome(r.method+" "+u, err, nil)
+		}
+		return err
 	}
 	defer resp.Body.Close()
 	var data []byte

@@ -2,10 +2,12 @@ package legion
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -167,9 +169,28 @@ func (c *Client) jitter(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceiling))) + 1
 }
 
-// neverSent reports a failure to connect: the request did not reach the
-// server, so even a POST may be sent again.
+// neverSent reports a failure before any byte of the request was written,
+// so that even a POST may be sent again: a failure to connect (or to reach
+// the registry through a proxy), a TLS handshake that failed (a server
+// that speaks plain HTTP included), and Go's own "nothing written" error
+// for a pooled connection the server had closed. (Go retries that last one
+// itself, once, when the request's body can be rewound, which
+// go-retryablehttp's can.)
 func neverSent(err error) bool {
 	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
+		return true
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) || errors.Is(err, http.ErrSchemeMismatch) {
+		return true
+	}
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Err != nil && ue.Err.Error() == errServerClosedIdle
 }
+
+// errServerClosedIdle is the text of net/http's unexported error for a
+// request never written on a pooled connection the server had closed; it
+// comes back bare only then (once bytes were written it is wrapped in
+// "transport connection broken").
+const errServerClosedIdle = "http: server closed idle connection"
