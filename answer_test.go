@@ -38,10 +38,10 @@ func everyMethod(c *Client) map[string]func(ctx context.Context) error {
 			return discard(c.Audit(ctx, map[string]string{"legion-x": "^1.0.0"}))
 		},
 		"Login": func(ctx context.Context) error {
-			return discard(c.Login(ctx, LoginRequest{Username: "alice", Password: "hunter2xx"}))
+			return discard(c.Login(ctx, LoginRequest{Username: "alice", Password: NewSecret("hunter2xx")}))
 		},
 		"Signup": func(ctx context.Context) error {
-			return discard(c.Signup(ctx, SignupRequest{Username: "alice", Email: "a@b.c", Password: "hunter2xx"}))
+			return discard(c.Signup(ctx, SignupRequest{Username: "alice", Email: "a@b.c", Password: NewSecret("hunter2xx")}))
 		},
 	}
 }
@@ -125,11 +125,11 @@ func TestSessionTokenShape(t *testing.T) {
 	t.Parallel()
 	for _, tok := range []string{"hello", "lgn_", "Bearer lgn_abc", "lgn_a b"} {
 		c := constantServer(t, 200, `{"success":true,"token":`+quote(tok)+`,"user":{"username":"alice"}}`)
-		_, err := c.Login(context.Background(), LoginRequest{Username: "alice", Password: "hunter2xx"})
+		_, err := c.Login(context.Background(), LoginRequest{Username: "alice", Password: NewSecret("hunter2xx")})
 		if !errors.Is(err, ErrInvalidResponse) {
 			t.Errorf("token %q: Login err = %v, want ErrInvalidResponse", tok, err)
 		}
-		_, err = c.Signup(context.Background(), SignupRequest{Username: "alice", Email: "a@b.c", Password: "hunter2xx"})
+		_, err = c.Signup(context.Background(), SignupRequest{Username: "alice", Email: "a@b.c", Password: NewSecret("hunter2xx")})
 		if !errors.Is(err, ErrInvalidResponse) {
 			t.Errorf("token %q: Signup err = %v, want ErrInvalidResponse", tok, err)
 		}

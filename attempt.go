@@ -10,7 +10,9 @@ import (
 // Attempt describes one request the client sent, as WithAttemptHook sees
 // it: every attempt of every call, successful or not, so that request ids,
 // retries and latencies can be logged or measured. It holds no credential:
-// Header is the response's, and URL never carries a token.
+// Header is a copy of the response's without Set-Cookie, Authorization and
+// the like, token-shaped text is redacted from it and from Err, and URL
+// never carries a token.
 type Attempt struct {
 	Method     string
 	URL        string
@@ -54,7 +56,7 @@ func (cl *call) report(ctx context.Context, resp *http.Response, err error, retr
 	}
 	if resp != nil {
 		a.StatusCode = resp.StatusCode
-		a.Header = resp.Header
+		a.Header = safeHeader(resp.Header)
 		a.RequestID = requestID(resp.Header)
 	}
 	if retry {
@@ -83,6 +85,25 @@ func (cl *call) report(ctx context.Context, resp *http.Response, err error, retr
 				slog.Int("attempt", a.Number))
 		}
 	}
+}
+
+// safeHeader is a copy of h without the headers that carry credentials
+// (cookies, authorization) and with token-shaped text redacted (a Location
+// echoing the token, say).
+func safeHeader(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		switch k {
+		case "Set-Cookie", "Cookie", "Authorization", "Proxy-Authorization":
+			continue
+		}
+		cp := make([]string, len(vs))
+		for i, v := range vs {
+			cp[i] = redactTokens(v)
+		}
+		out[k] = cp
+	}
+	return out
 }
 
 // logFailure logs a call's final failure at Warn.

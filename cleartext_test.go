@@ -40,11 +40,11 @@ func TestPlainHTTPRefusesToken(t *testing.T) {
 			t.Errorf("%s: With(WithToken) err = %v, want ErrInvalidArgument", base, err)
 		}
 		// A password is a credential too: Login sends nothing.
-		_, err = anon.Login(context.Background(), LoginRequest{Username: "alice", Password: "hunter2xx"})
+		_, err = anon.Login(context.Background(), LoginRequest{Username: "alice", Password: NewSecret("hunter2xx")})
 		if !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%s: Login err = %v, want ErrInvalidArgument", base, err)
 		}
-		_, err = anon.Signup(context.Background(), SignupRequest{Username: "alice", Email: "a@b.c", Password: "hunter2xx"})
+		_, err = anon.Signup(context.Background(), SignupRequest{Username: "alice", Email: "a@b.c", Password: NewSecret("hunter2xx")})
 		if !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%s: Signup err = %v, want ErrInvalidArgument", base, err)
 		}

@@ -39,12 +39,15 @@ type Client struct {
 	// cleartext is set for a plain-HTTP base URL on a host that is not
 	// loopback, without WithInsecureHTTP: no credential may be sent there.
 	cleartext bool
+	// limitKey names the client in the rate-limit memory: its origin and
+	// a digest of its token (the token itself is kept out of reach).
+	limitKey string
 }
 
 // config is what the options set; a Client keeps it so that With can derive.
 type config struct {
 	baseURL     string
-	token       string
+	token       Secret // behind a function: see Secret
 	httpClient  *http.Client
 	userAgent   string
 	logger      *slog.Logger
@@ -119,7 +122,7 @@ func (cfg config) build(opts []Option) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, baseURL: base, userAgent: "legion-go/" + SDKVersion}
 	c.cleartext = u.Scheme == "http" && !isLoopback(u.Hostname()) && !cfg.insecureHTTP
-	if c.cleartext && cfg.token != "" {
+	if c.cleartext && !cfg.token.IsZero() {
 		return nil, errCleartext("a token")
 	}
 	if cfg.userAgent != "" {
@@ -135,7 +138,9 @@ func (cfg config) build(opts []Option) (*Client, error) {
 		t.MaxIdleConnsPerHost = maxIdlePerHost
 		cfg.shared.transport = t
 	}
-	c.hc = c.cfg.transportClient(originOf(u))
+	o := originOf(u)
+	c.hc = c.cfg.transportClient(o)
+	c.limitKey = rateKey(o, cfg.token)
 	return c, nil
 }
 
@@ -180,13 +185,13 @@ func errCleartext(what string) error {
 func (c *Client) BaseURL() string { return c.baseURL }
 
 // HasToken reports whether the client sends a bearer token.
-func (c *Client) HasToken() bool { return c.cfg.token != "" }
+func (c *Client) HasToken() bool { return c != nil && !c.cfg.token.IsZero() }
 
 // Format prints the client without its token, whatever the verb, so that
 // logging a Client (or a struct holding one) cannot leak the credential.
 func (c Client) Format(f fmt.State, _ rune) {
 	token := "none"
-	if c.cfg.token != "" {
+	if !c.cfg.token.IsZero() {
 		token = "[redacted]"
 	}
 	fmt.Fprintf(f, "legion.Client{baseURL: %s, token: %s}", c.baseURL, token)

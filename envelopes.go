@@ -272,7 +272,7 @@ func (x *tokenOrObject) UnmarshalJSON(b []byte) error {
 func (e *createdTokenEnvelope) check() error {
 	t := e.created()
 	switch {
-	case t.Value == "":
+	case t.Value.IsZero():
 		return missing("token value")
 	case validateToken(t.Value.Reveal()) != nil:
 		return errors.New(`the answer's token is not an "lgn_" token`)
@@ -284,9 +284,9 @@ func (e *createdTokenEnvelope) check() error {
 
 func (e *createdTokenEnvelope) created() CreatedToken {
 	if o := e.Token.obj; o != nil {
-		return CreatedToken{Token: o.token(), Value: Secret(o.Token)}
+		return CreatedToken{Token: o.token(), Value: NewSecret(o.Token)}
 	}
-	return CreatedToken{Token: e.wireToken.token(), Value: Secret(e.Token.value)}
+	return CreatedToken{Token: e.wireToken.token(), Value: NewSecret(e.Token.value)}
 }
 
 // wireStats has pointers so that an answer without any total is told from

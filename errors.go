@@ -165,8 +165,10 @@ func (e *ArgumentError) Error() string {
 func (e *ArgumentError) Is(target error) bool { return target == ErrInvalidArgument }
 
 // tokenPattern finds anything token-shaped in text from the server, so that
-// an error message echoing a credential cannot carry it further.
-var tokenPattern = regexp.MustCompile(`lgn_[A-Za-z0-9_\-]+`)
+// an error message echoing a credential cannot carry it further: "lgn_"
+// and whatever follows up to a space, since a token may hold any printable
+// character (validateToken).
+var tokenPattern = regexp.MustCompile(`lgn_\S+`)
 
 func redactTokens(s string) string {
 	if !strings.Contains(s, "lgn_") {
@@ -174,6 +176,24 @@ func redactTokens(s string) string {
 	}
 	return tokenPattern.ReplaceAllString(s, "lgn_[redacted]")
 }
+
+// scrubbed returns err, or, when its text holds something token-shaped (a
+// transport error quoting a header line or a Location), an error with the
+// same chain and that text redacted.
+func scrubbed(err error) error {
+	if err == nil || !strings.Contains(err.Error(), "lgn_") {
+		return err
+	}
+	return &scrubbedError{err: err}
+}
+
+type scrubbedError struct{ err error }
+
+func (e *scrubbedError) Error() string { return redactTokens(e.err.Error()) }
+
+// Unwrap keeps errors.Is and errors.As working (context.DeadlineExceeded,
+// *net.OpError…); the inner error's own text is not redacted.
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // excerpt makes a short one-line summary of a body that is not JSON.
 func excerpt(body []byte) string {

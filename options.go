@@ -26,7 +26,7 @@ func WithToken(token string) Option {
 		if err := validateToken(token); err != nil {
 			return err
 		}
-		c.token = token
+		c.token = NewSecret(token)
 		return nil
 	}
 }
@@ -34,7 +34,7 @@ func WithToken(token string) Option {
 // WithoutToken removes the token, for a derived anonymous client.
 func WithoutToken() Option {
 	return func(c *config) error {
-		c.token = ""
+		c.token = Secret{}
 		return nil
 	}
 }

@@ -2,20 +2,22 @@ package legion
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"sync"
 	"time"
 )
 
-// rateMemory remembers, per token, until when the registry asked for no
+// rateMemory remembers, per registry and token (rateKey), until when the registry asked for no
 // more requests (a 429's Retry-After). Every client derived from one
 // NewClient shares it, so that one goroutine's 429 holds back the others
 // instead of each collecting its own: a storm of 429s is what gets a client
 // banned.
 type rateMemory struct {
 	mu    sync.Mutex
-	until map[string]time.Time // by token; "" for anonymous calls
+	until map[string]time.Time // by rateKey
 }
 
 func (m *rateMemory) hold(token string, until time.Time) {
@@ -44,6 +46,15 @@ func (m *rateMemory) heldFor(token string, now time.Time) time.Duration {
 	return until.Sub(now)
 }
 
+// rateKey is what the memory holds a wait for: one token at one registry.
+// A 429 from one registry says nothing about another, nor about another
+// token; the token is kept as a digest so that the memory, which printers
+// like go-spew walk, holds no credential.
+func rateKey(o origin, token Secret) string {
+	sum := sha256.Sum256([]byte(token.Reveal()))
+	return o.scheme + "://" + o.host + ":" + o.port + " " + hex.EncodeToString(sum[:8])
+}
+
 func (c *Client) limits() *rateMemory { return &c.cfg.shared.limits }
 
 // awaitRateLimit runs before a call is sent. While the registry's last
@@ -52,7 +63,7 @@ func (c *Client) limits() *rateMemory { return &c.cfg.shared.limits }
 // once with ErrRateLimited, sending nothing.
 func (c *Client) awaitRateLimit(ctx context.Context, method, u string) error {
 	now := c.cfg.now()
-	d := c.limits().heldFor(c.cfg.token, now)
+	d := c.limits().heldFor(c.limitKey, now)
 	if d <= 0 {
 		return nil
 	}

@@ -48,7 +48,7 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 }
 
 func (c *Client) do(ctx context.Context, r request, u string, out envelope) error {
-	if r.auth && c.cfg.token == "" {
+	if r.auth && c.cfg.token.IsZero() {
 		return ErrNoToken
 	}
 	var body any
@@ -72,12 +72,13 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.cfg.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.token)
+	if token := c.cfg.token.Reveal(); token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 
 	resp, err := cl.retryClient().Do(req)
 	if err != nil {
+		err = scrubbed(err)
 		// With PassthroughErrorHandler a response can come back beside an
 		// error (the context ended just after it arrived): close it.
 		if resp != nil {

@@ -76,6 +76,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	if retry && cl.attempts >= cl.c.cfg.maxAttempts {
 		retry = false // go-retryablehttp stops here whatever we say
 	}
+	err = scrubbed(err)
 	if err != nil {
 		cl.lastErr = err
 		// A failure to connect reached nothing; any other may have.
@@ -91,7 +92,7 @@ func (cl *call) decide(ctx context.Context, now time.Time, resp *http.Response, 
 		// Remember the registry's demand for every client of this token,
 		// whatever happens to this call.
 		if d, ok := parseRetryAfter(resp.Header, now); ok {
-			cl.c.limits().hold(cfg.token, now.Add(d))
+			cl.c.limits().hold(cl.c.limitKey, now.Add(d))
 		}
 	}
 	retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
