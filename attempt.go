@@ -14,9 +14,12 @@ import (
 // the like, token-shaped text is redacted from it and from Err, and URL
 // never carries a token.
 type Attempt struct {
-	Method     string
-	URL        string
-	Number     int           // 1 for the first attempt of a call
+	Method string
+	URL    string
+	// Number is 1 for the first attempt of a call, and 0 for a call the
+	// rate-limit memory held before sending anything: RetryIn is then the
+	// wait before it is sent, or Err why it is not sent at all.
+	Number     int
 	StatusCode int           // 0 when no response arrived
 	RequestID  string        // the response's X-Request-Id (or Request-Id, CF-Ray)
 	Duration   time.Duration // from sending to the end of the response body
@@ -27,9 +30,11 @@ type Attempt struct {
 }
 
 // WithAttemptHook calls hook after every attempt that was sent, with the
-// call's context, before any retry wait. It runs on the calling goroutine:
-// keep it quick. A request that the client refuses to send (a remembered
-// rate limit, a bad argument) is not an attempt.
+// call's context, before any retry wait, and once for a call that a
+// remembered rate limit holds back (Number 0). It runs on the calling
+// goroutine, so it may be called concurrently from many goroutines: make
+// it safe for that, and quick. A call refused for a bad argument is not
+// reported.
 //
 // For tracing, pass an OpenTelemetry-instrumented client instead:
 // WithHTTPClient(&http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport)})
@@ -104,6 +109,19 @@ func safeHeader(h http.Header) http.Header {
 		out[k] = cp
 	}
 	return out
+}
+
+// reportHeld tells the hook and the logger about a call the rate-limit
+// memory held before sending: an Attempt with Number 0, no status, and
+// the wait in RetryIn (or, for a call refused, the error in Err).
+func (c *Client) reportHeld(ctx context.Context, method, u string, wait time.Duration, err error) {
+	if hook := c.cfg.attemptHook; hook != nil {
+		hook(ctx, Attempt{Method: method, URL: u, RetryIn: wait, Err: err})
+	}
+	if l := c.cfg.logger; l != nil && err == nil {
+		l.LogAttrs(ctx, slog.LevelInfo, "legion: held by the rate limit",
+			slog.String("method", method), slog.String("url", u), slog.Duration("wait", wait))
+	}
 }
 
 // logFailure logs a call's final failure at Warn.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -58,9 +59,12 @@ func rateKey(o origin, token Secret) string {
 func (c *Client) limits() *rateMemory { return &c.cfg.shared.limits }
 
 // awaitRateLimit runs before a call is sent. While the registry's last
-// Retry-After for this token runs, the call waits for it when the wait fits
-// under the retry cap and the context's deadline, and otherwise fails at
-// once with ErrRateLimited, sending nothing.
+// Retry-After for this token at this registry runs (capped, see decide),
+// the call waits for it when the wait fits under the retry cap and the
+// context's deadline, and otherwise fails at once with ErrRateLimited,
+// sending nothing. Either way the attempt hook and the logger hear of it:
+// a held call is not invisible. A wait ends with a little jitter, so that
+// the calls it held do not all arrive in the same millisecond.
 func (c *Client) awaitRateLimit(ctx context.Context, method, u string) error {
 	now := c.cfg.now()
 	d := c.limits().heldFor(c.limitKey, now)
@@ -68,14 +72,20 @@ func (c *Client) awaitRateLimit(ctx context.Context, method, u string) error {
 		return nil
 	}
 	if d > c.cfg.maxWait || !c.cfg.fitsDeadline(ctx, d) {
-		return &Error{
+		err := &Error{
 			StatusCode: http.StatusTooManyRequests,
 			Method:     method,
 			URL:        u,
 			Message:    fmt.Sprintf("not sent: the registry asked this token to wait until %s", now.Add(d).UTC().Format(time.RFC3339)),
 			RetryAfter: d,
 		}
+		c.reportHeld(ctx, method, u, 0, err)
+		return err
 	}
+	if j := time.Duration(rand.Int64N(int64(c.cfg.minWait))) + 1; c.cfg.fitsDeadline(ctx, d+j) {
+		d += j
+	}
+	c.reportHeld(ctx, method, u, d, nil)
 	real := c.cfg.sleepFor(d, now.Add(d))
 	if real <= 0 {
 		return ctx.Err()

@@ -3,23 +3,26 @@ package legion
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 const otherToken = "lgn_OTHERtoken0123456789abcdefABCD"
 
-// After a 429 whose Retry-After is over the cap, the token's next calls (from
-// this client or one derived with With) fail at once without a request;
-// another token is not held back.
+// After a 429, the token's next calls at this registry (from this client
+// or one derived with With) are held for the Retry-After, never longer than
+// the cap: a Retry-After of 30s over a 10s cap holds them 10s (plus jitter),
+// then they are sent. Another token is not held back.
 func TestRateLimitRemembered(t *testing.T) {
 	t.Parallel()
+	var ws waits
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	c, srv := setup(t, withNow(now), WithRetryWait(time.Millisecond, 10*time.Second))
+	c, srv := setup(t, ws.option(), withNow(now), WithRetryWait(time.Millisecond, 10*time.Second))
 	srv.handle("/stats", failFirst(1, 429, http.Header{"Retry-After": {"30"}}, `{"success":true,"users":1}`))
 
 	if _, err := c.Stats(context.Background()); !errors.Is(err, ErrRateLimited) {
@@ -30,17 +33,18 @@ func TestRateLimitRemembered(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cl := range []*Client{c, derived} {
-		_, err := cl.Stats(context.Background())
-		var e *Error
-		if !errors.As(err, &e) || !errors.Is(err, ErrRateLimited) || e.RetryAfter != 30*time.Second || e.Attempts != 0 {
-			t.Fatalf("held call: err = %v (%+v), want ErrRateLimited, RetryAfter 30s, nothing sent", err, e)
-		}
-		if !strings.Contains(e.Error(), "not sent") {
-			t.Errorf("error %q does not say the request was not sent", e)
+		if _, err := cl.Stats(context.Background()); err != nil {
+			t.Fatalf("held call: %v", err)
 		}
 	}
-	if n := srv.count("/stats"); n != 1 {
-		t.Errorf("server saw %d requests, want 1: the held calls must send nothing", n)
+	got := ws.get()
+	if len(got) != 2 {
+		t.Fatalf("waits = %v, want two held calls", got)
+	}
+	for _, w := range got {
+		if w < 10*time.Second || w > 10*time.Second+time.Millisecond {
+			t.Errorf("held %v, want the 10s cap (plus at most 1ms of jitter), not the 30s asked", w)
+		}
 	}
 	other, err := c.With(WithToken(otherToken))
 	if err != nil {
@@ -49,8 +53,116 @@ func TestRateLimitRemembered(t *testing.T) {
 	if _, err := other.Stats(context.Background()); err != nil {
 		t.Errorf("another token was held back: %v", err)
 	}
-	if n := srv.count("/stats"); n != 2 {
-		t.Errorf("server saw %d requests, want 2", n)
+	if n := len(ws.get()); n != 2 {
+		t.Errorf("another token waited (%d waits)", n)
+	}
+}
+
+// A call the memory cannot hold (the wait is over a derived client's
+// smaller cap) fails at once without sending, and says so.
+func TestRateLimitRememberedRefused(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	var as attempts
+	c, srv := setup(t, withNow(now), WithRetryWait(time.Millisecond, 10*time.Second), WithMaxAttempts(1))
+	srv.handle("/stats", failFirst(1, 429, http.Header{"Retry-After": {"5"}}, `{"success":true,"users":1}`))
+	if _, err := c.Stats(context.Background()); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("first call: err = %v, want ErrRateLimited", err)
+	}
+	impatient, err := c.With(WithRetryWait(time.Millisecond, time.Second), as.option())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = impatient.Stats(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, ErrRateLimited) || e.RetryAfter != 5*time.Second || e.Attempts != 0 || !strings.Contains(e.Error(), "not sent") {
+		t.Fatalf("held call: err = %v, want ErrRateLimited, RetryAfter 5s, not sent", err)
+	}
+	if n := srv.count("/stats"); n != 1 {
+		t.Errorf("server saw %d requests, want 1", n)
+	}
+	if len(as.got) != 1 || as.got[0].Number != 0 || !errors.Is(as.got[0].Err, ErrRateLimited) {
+		t.Errorf("hook saw %+v, want one Attempt with Number 0 and the refusal", as.got)
+	}
+}
+
+// One 429 with a day's Retry-After on /search holds other endpoints no
+// longer than the cap, and a client derived for another registry not at all.
+func TestRateLimitMemoryCappedAndPerOrigin(t *testing.T) {
+	t.Parallel()
+	var ws waits
+	var as attempts
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	c, srv := setup(t, ws.option(), as.option(), WithLogger(logger), WithRetryWait(time.Millisecond, 2*time.Second))
+	srv.handle("/search", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "86400")
+		reply(w, 429, `{"success":false,"error":"slow down"}`)
+	})
+	srv.handle("/stats", func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{"success":true,"users":1}`) })
+	if _, err := c.Search(context.Background(), "x", nil); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("search: err = %v, want ErrRateLimited", err)
+	}
+	if _, err := c.Stats(context.Background()); err != nil {
+		t.Fatalf("stats after a day's Retry-After elsewhere: %v", err)
+	}
+	if got := ws.get(); len(got) != 1 || got[0] > 2*time.Second+time.Millisecond {
+		t.Errorf("waits = %v, want one of at most the 2s cap", got)
+	}
+	var held []Attempt
+	for _, a := range as.got {
+		if a.Number == 0 {
+			held = append(held, a)
+		}
+	}
+	if len(held) != 1 || held[0].RetryIn < time.Second || held[0].StatusCode != 0 || !strings.HasSuffix(held[0].URL, "/stats") {
+		t.Errorf("held attempts = %+v, want one for /stats with the wait", held)
+	}
+	if !strings.Contains(logs.String(), "held by the rate limit") {
+		t.Errorf("the logger did not hear of the held call:\n%s", logs.String())
+	}
+
+	other := newRecorder(t, false)
+	elsewhere, err := c.With(WithBaseURL(other.srv.URL + "/api/v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.Search(context.Background(), "x", nil) // hold c's registry again
+	before := len(ws.get())
+	if _, err := elsewhere.Stats(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ws.get()); n != before {
+		t.Errorf("a client for another registry was held (waits %v)", ws.get()[before:])
+	}
+}
+
+// Calls held by one remembered wait do not all leave at the same instant.
+func TestRateLimitHeldWaitsJittered(t *testing.T) {
+	t.Parallel()
+	var ws waits
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	c, srv := setup(t, ws.option(), withNow(now), WithRetryWait(250*time.Millisecond, 5*time.Second), WithMaxAttempts(1))
+	srv.handle("/stats", failFirst(1, 429, http.Header{"Retry-After": {"2"}}, `{"success":true,"users":1}`))
+	if _, err := c.Stats(context.Background()); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("first call: err = %v", err)
+	}
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = c.Stats(context.Background())
+		}()
+	}
+	wg.Wait()
+	got := ws.get()
+	slices.Sort(got)
+	if len(got) != 50 || got[0] < 2*time.Second || got[49] > 2*time.Second+250*time.Millisecond {
+		t.Fatalf("waits = %v, want 50 in [2s, 2.25s]", got)
+	}
+	if spread := got[49] - got[0]; spread < 50*time.Millisecond {
+		t.Errorf("50 held calls leave within %v of each other, want them spread", spread)
 	}
 }
 
@@ -68,8 +180,8 @@ func TestRateLimitRememberedWait(t *testing.T) {
 	if _, err := c.Stats(context.Background()); err != nil {
 		t.Fatalf("second call: %v", err)
 	}
-	if diff := cmp.Diff([]time.Duration{3 * time.Second}, ws.get()); diff != "" {
-		t.Errorf("waits (-want +got):\n%s", diff)
+	if got := ws.get(); len(got) != 1 || got[0] < 3*time.Second || got[0] > 3*time.Second+time.Millisecond {
+		t.Errorf("waits = %v, want 3s plus at most 1ms of jitter", got)
 	}
 	if n := srv.count("/stats"); n != 2 {
 		t.Errorf("server saw %d requests, want 2", n)

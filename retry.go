@@ -89,10 +89,12 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 func (cl *call) decide(ctx context.Context, now time.Time, resp *http.Response, err error) (retry bool, reason string, _ error) {
 	cfg := &cl.c.cfg
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
-		// Remember the registry's demand for every client of this token,
-		// whatever happens to this call.
+		// Remember the registry's demand for every client of this token
+		// at this registry, whatever happens to this call; never longer
+		// than the cap, so that a garbage Retry-After cannot lock every
+		// call out for a day (or a century).
 		if d, ok := parseRetryAfter(resp.Header, now); ok {
-			cl.c.limits().hold(cl.c.limitKey, now.Add(d))
+			cl.c.limits().hold(cl.c.limitKey, now.Add(min(d, cfg.maxWait)))
 		}
 	}
 	retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
