@@ -26,6 +26,9 @@ const (
 	// maxResponseBytes caps every response body read; a registry answer is
 	// JSON metadata, never an artifact, so 16 MiB is generous.
 	maxResponseBytes = 16 << 20
+	// maxErrorBodyBytes caps the body of an answer outside 2xx: only its
+	// message is read.
+	maxErrorBodyBytes = 64 << 10
 )
 
 // Client talks to one Legion registry as one identity. It is immutable and
@@ -136,6 +139,7 @@ func (cfg config) build(opts []Option) (*Client, error) {
 		// a busy service runs calls at once, not net/http's default of 2,
 		// which makes a third concurrent call dial anew each time.
 		t.MaxIdleConnsPerHost = maxIdlePerHost
+		t.OnProxyConnectResponse = onProxyConnectResponse
 		cfg.shared.transport = t
 	}
 	o := originOf(u)
@@ -182,7 +186,12 @@ func errCleartext(what string) error {
 }
 
 // BaseURL returns the registry base URL the client sends to.
-func (c *Client) BaseURL() string { return c.baseURL }
+func (c *Client) BaseURL() string {
+	if c == nil {
+		return ""
+	}
+	return c.baseURL
+}
 
 // HasToken reports whether the client sends a bearer token.
 func (c *Client) HasToken() bool { return c != nil && !c.cfg.token.IsZero() }

@@ -79,6 +79,9 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 	resp, err := cl.retryClient().Do(req)
 	if err != nil {
 		err = scrubbed(err)
+		if pe, ok := proxyRefusal(err); ok && ctx.Err() == nil {
+			return proxyAPIError(pe, r.method, u, cl.attempts)
+		}
 		// With PassthroughErrorHandler a response can come back beside an
 		// error (the context ended just after it arrived): close it.
 		if resp != nil {
@@ -88,7 +91,10 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 		// whose text names the method and URL but never a header.
 		if ctx.Err() != nil {
 			err = fmt.Errorf("legion: %s %s: %w", r.method, u, ctx.Err())
-			if cl.lastErr != nil && !errors.Is(cl.lastErr, ctx.Err()) {
+			switch {
+			case cl.lastAnswer != nil:
+				err = fmt.Errorf("legion: %s %s: %w (last answer: %w)", r.method, u, ctx.Err(), cl.lastAnswer)
+			case cl.lastErr != nil && !errors.Is(cl.lastErr, ctx.Err()):
 				err = fmt.Errorf("legion: %s %s: %w (last attempt: %w)", r.method, u, ctx.Err(), cl.lastErr)
 			}
 		} else {
@@ -107,7 +113,7 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 		defer bb.recycle()
 	} else { // a response go-retryablehttp made up; not seen in practice
 		var buf bytes.Buffer
-		readErr = readCapped(&buf, resp.Body)
+		readErr = readCapped(&buf, resp.Body, maxResponseBytes)
 		data = buf.Bytes()
 	}
 

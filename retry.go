@@ -28,6 +28,7 @@ type call struct {
 	waitUntil  time.Time     // when that backoff ends, on the registry's clock
 	start      time.Time     // when the current attempt was sent (real time)
 	lastErr    error         // the last attempt's transport error
+	lastAnswer *Error        // the last attempt's answer outside 2xx
 	// lostAnswer records an attempt whose answer never came: the server
 	// may have acted on it (a DELETE's retry may then find nothing).
 	lostAnswer bool
@@ -77,8 +78,18 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		retry = false // go-retryablehttp stops here whatever we say
 	}
 	err = scrubbed(err)
+	cl.lastAnswer = nil
+	if resp != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
+		// Kept so that a call cancelled in the backoff that follows
+		// still says what the registry answered.
+		var body []byte
+		if bb, ok := resp.Body.(*bufferedBody); ok {
+			body = bb.buf.Bytes()
+		}
+		cl.lastAnswer = cl.c.apiError(resp, cl.method, cl.url, body, cl.attempts)
+	}
+	cl.lastErr = err
 	if err != nil {
-		cl.lastErr = err
 		// A failure to connect reached nothing; any other may have.
 		cl.lostAnswer = cl.lostAnswer || !neverSent(err)
 	}
@@ -102,6 +113,9 @@ func (cl *call) decide(ctx context.Context, now time.Time, resp *http.Response, 
 		return false, "", perr
 	}
 	if err != nil {
+		if pe, ok := proxyRefusal(err); ok && pe.status < 500 {
+			return false, "", nil // a 407 does not go away by waiting
+		}
 		if !cl.idempotent && !neverSent(err) {
 			return false, "", nil // the server may have acted: never twice
 		}
@@ -183,6 +197,9 @@ func neverSent(err error) bool {
 	var op *net.OpError
 	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
 		return true
+	}
+	if _, ok := proxyRefusal(err); ok {
+		return true // the proxy refused to connect to the registry
 	}
 	var rh tls.RecordHeaderError
 	if errors.As(err, &rh) || errors.Is(err, http.ErrSchemeMismatch) {

@@ -474,7 +474,7 @@ func TestUsers(t *testing.T) {
 	ps, err := anon.ListUserPackages(ctx, e.other)
 	ok(t, "user packages", err, rec, 200)
 	var names []string
-	for _, p := range ps {
+	for _, p := range ps.Packages {
 		names = append(names, p.Name)
 		if p.Author != "" && p.Author != e.other {
 			t.Errorf("%s listed with author %q", p.Name, p.Author)

@@ -703,14 +703,14 @@ func TestUserPackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"alpha", "zeta"}, names(ps)); diff != "" {
+	if diff := cmp.Diff([]string{"alpha", "zeta"}, names(ps.Packages)); diff != "" {
 		t.Errorf("alice's packages (-want +got):\n%s", diff)
 	}
-	if ps[0].Readme != "" || ps[0].Versions != nil {
-		t.Errorf("summary carries readme or versions: %+v", ps[0])
+	if ps.Packages[0].Readme != "" || ps.Packages[0].Versions != nil {
+		t.Errorf("summary carries readme or versions: %+v", ps.Packages[0])
 	}
 	ps, err = anon.ListUserPackages(ctx(), "carol")
-	if err != nil || len(ps) != 0 {
+	if err != nil || len(ps.Packages) != 0 {
 		t.Errorf("carol's packages = %v, %v", ps, err)
 	}
 	_, err = anon.ListUserPackages(ctx(), "nobody")
