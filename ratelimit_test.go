@@ -14,15 +14,39 @@ import (
 
 const otherToken = "lgn_OTHERtoken0123456789abcdefABCD"
 
-// After a 429, the token's next calls at this registry (from this client
-// or one derived with With) are held for the Retry-After, never longer than
-// the cap: a Retry-After of 30s over a 10s cap holds them 10s (plus jitter),
-// then they are sent. Another token is not held back.
+// movableClock is a registry clock a test moves by hand.
+type movableClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (m *movableClock) option() Option {
+	return func(c *config) error {
+		c.now = m.now
+		return nil
+	}
+}
+
+func (m *movableClock) now() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.t
+}
+
+func (m *movableClock) add(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.t = m.t.Add(d)
+}
+
+// After a 429 whose Retry-After is over the cap, the token's next calls
+// (from this client or one derived with With) fail at once without a
+// request, as the 429's own call did; another token is not held back; and
+// the hold ends after the cap, not after the registry's demand.
 func TestRateLimitRemembered(t *testing.T) {
 	t.Parallel()
-	var ws waits
-	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	c, srv := setup(t, ws.option(), withNow(now), WithRetryWait(time.Millisecond, 10*time.Second))
+	clock := &movableClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	c, srv := setup(t, clock.option(), WithRetryWait(time.Millisecond, 10*time.Second))
 	srv.handle("/stats", failFirst(1, 429, http.Header{"Retry-After": {"30"}}, `{"success":true,"users":1}`))
 
 	if _, err := c.Stats(context.Background()); !errors.Is(err, ErrRateLimited) {
@@ -33,18 +57,17 @@ func TestRateLimitRemembered(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cl := range []*Client{c, derived} {
-		if _, err := cl.Stats(context.Background()); err != nil {
-			t.Fatalf("held call: %v", err)
+		_, err := cl.Stats(context.Background())
+		var e *Error
+		if !errors.As(err, &e) || !errors.Is(err, ErrRateLimited) || e.RetryAfter != 30*time.Second || e.Attempts != 0 {
+			t.Fatalf("held call: err = %v (%+v), want ErrRateLimited, RetryAfter 30s, nothing sent", err, e)
+		}
+		if !strings.Contains(e.Error(), "not sent") {
+			t.Errorf("error %q does not say the request was not sent", e)
 		}
 	}
-	got := ws.get()
-	if len(got) != 2 {
-		t.Fatalf("waits = %v, want two held calls", got)
-	}
-	for _, w := range got {
-		if w < 10*time.Second || w > 10*time.Second+time.Millisecond {
-			t.Errorf("held %v, want the 10s cap (plus at most 1ms of jitter), not the 30s asked", w)
-		}
+	if n := srv.count("/stats"); n != 1 {
+		t.Errorf("server saw %d requests, want 1: the held calls must send nothing", n)
 	}
 	other, err := c.With(WithToken(otherToken))
 	if err != nil {
@@ -53,8 +76,12 @@ func TestRateLimitRemembered(t *testing.T) {
 	if _, err := other.Stats(context.Background()); err != nil {
 		t.Errorf("another token was held back: %v", err)
 	}
-	if n := len(ws.get()); n != 2 {
-		t.Errorf("another token waited (%d waits)", n)
+	clock.add(10*time.Second + time.Nanosecond) // the cap, not the 30s asked
+	if _, err := c.Stats(context.Background()); err != nil {
+		t.Errorf("still held after the cap: %v", err)
+	}
+	if n := srv.count("/stats"); n != 3 {
+		t.Errorf("server saw %d requests, want 3", n)
 	}
 }
 
@@ -87,14 +114,15 @@ func TestRateLimitRememberedRefused(t *testing.T) {
 }
 
 // One 429 with a day's Retry-After on /search holds other endpoints no
-// longer than the cap, and a client derived for another registry not at all.
+// longer than the cap, and a client derived for another registry not at
+// all; the held call is reported to the hook and the logger.
 func TestRateLimitMemoryCappedAndPerOrigin(t *testing.T) {
 	t.Parallel()
-	var ws waits
 	var as attempts
 	var logs strings.Builder
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	c, srv := setup(t, ws.option(), as.option(), WithLogger(logger), WithRetryWait(time.Millisecond, 2*time.Second))
+	clock := &movableClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	c, srv := setup(t, clock.option(), as.option(), WithLogger(logger), WithRetryWait(time.Millisecond, 2*time.Second))
 	srv.handle("/search", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "86400")
 		reply(w, 429, `{"success":false,"error":"slow down"}`)
@@ -103,11 +131,8 @@ func TestRateLimitMemoryCappedAndPerOrigin(t *testing.T) {
 	if _, err := c.Search(context.Background(), "x", nil); !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("search: err = %v, want ErrRateLimited", err)
 	}
-	if _, err := c.Stats(context.Background()); err != nil {
-		t.Fatalf("stats after a day's Retry-After elsewhere: %v", err)
-	}
-	if got := ws.get(); len(got) != 1 || got[0] > 2*time.Second+time.Millisecond {
-		t.Errorf("waits = %v, want one of at most the 2s cap", got)
+	if _, err := c.Stats(context.Background()); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("stats right after: err = %v, want ErrRateLimited (not sent)", err)
 	}
 	var held []Attempt
 	for _, a := range as.got {
@@ -115,11 +140,8 @@ func TestRateLimitMemoryCappedAndPerOrigin(t *testing.T) {
 			held = append(held, a)
 		}
 	}
-	if len(held) != 1 || held[0].RetryIn < time.Second || held[0].StatusCode != 0 || !strings.HasSuffix(held[0].URL, "/stats") {
-		t.Errorf("held attempts = %+v, want one for /stats with the wait", held)
-	}
-	if !strings.Contains(logs.String(), "held by the rate limit") {
-		t.Errorf("the logger did not hear of the held call:\n%s", logs.String())
+	if len(held) != 1 || !errors.Is(held[0].Err, ErrRateLimited) || !strings.HasSuffix(held[0].URL, "/stats") {
+		t.Errorf("held attempts = %+v, want one for /stats with the refusal", held)
 	}
 
 	other := newRecorder(t, false)
@@ -127,13 +149,39 @@ func TestRateLimitMemoryCappedAndPerOrigin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = c.Search(context.Background(), "x", nil) // hold c's registry again
-	before := len(ws.get())
 	if _, err := elsewhere.Stats(context.Background()); err != nil {
+		t.Errorf("a client for another registry was held: %v", err)
+	}
+
+	clock.add(2*time.Second + time.Nanosecond)
+	if _, err := c.Stats(context.Background()); err != nil {
+		t.Fatalf("stats after the 2s cap: %v (a day's Retry-After must not hold for a day)", err)
+	}
+	if n := srv.count("/stats"); n != 1 {
+		t.Errorf("server saw %d /stats requests, want 1", n)
+	}
+}
+
+// A remembered wait within the cap is reported to the hook (Number 0, the
+// wait in RetryIn) and the logger before it is waited out.
+func TestRateLimitHeldWaitReported(t *testing.T) {
+	t.Parallel()
+	var ws waits
+	var as attempts
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	c, srv := setup(t, ws.option(), as.option(), WithLogger(logger), withNow(now), WithRetryWait(time.Millisecond, 5*time.Second), WithMaxAttempts(1))
+	srv.handle("/stats", failFirst(1, 429, http.Header{"Retry-After": {"3"}}, `{"success":true,"users":1}`))
+	_, _ = c.Stats(context.Background())
+	if _, err := c.Stats(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(ws.get()); n != before {
-		t.Errorf("a client for another registry was held (waits %v)", ws.get()[before:])
+	if len(as.got) != 3 || as.got[1].Number != 0 || as.got[1].RetryIn < 3*time.Second || as.got[1].StatusCode != 0 {
+		t.Errorf("attempts = %+v, want the held wait between the two sent", as.got)
+	}
+	if !strings.Contains(logs.String(), "held by the rate limit") {
+		t.Errorf("the logger did not hear of the held call:\n%s", logs.String())
 	}
 }
 

@@ -101,11 +101,10 @@ func (cl *call) decide(ctx context.Context, now time.Time, resp *http.Response, 
 	cfg := &cl.c.cfg
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
 		// Remember the registry's demand for every client of this token
-		// at this registry, whatever happens to this call; never longer
-		// than the cap, so that a garbage Retry-After cannot lock every
-		// call out for a day (or a century).
+		// at this registry, whatever happens to this call; never for
+		// longer than the cap (see rateMemory).
 		if d, ok := parseRetryAfter(resp.Header, now); ok {
-			cl.c.limits().hold(cl.c.limitKey, now.Add(min(d, cfg.maxWait)))
+			cl.c.limits().hold(cl.c.limitKey, now, d, cfg.maxWait)
 		}
 	}
 	retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)

@@ -40,7 +40,7 @@ func TestSecretAgainstReflection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.limits().hold(c.limitKey, time.Now().Add(time.Hour))
+	c.limits().hold(c.limitKey, time.Now(), time.Hour, 10*time.Second)
 
 	created := CreatedToken{Token: Token{ID: "abcdefgh", Name: "ci"}, Value: NewSecret(testToken)}
 	session := Session{Token: NewSecret(testToken), User: User{Username: "alice"}}
