@@ -78,10 +78,9 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		body.recycle()
 		return nil, t.timedOut(ctx, req, readErr)
 	}
-	var tooLarge *tooLargeError
 	switch {
 	case readErr == nil:
-	case errors.As(readErr, &tooLarge):
+	case isTooLarge(readErr):
 		if limit == maxResponseBytes {
 			body.err = readErr // a 2xx over the cap: an invalid answer
 		}
@@ -162,5 +161,12 @@ func readCapped(buf *bytes.Buffer, r io.Reader, limit int64) error {
 }
 
 type tooLargeError struct{ limit int64 }
+
+// isTooLarge is apart so that the error pointer errors.As fills does not
+// escape (and allocate) on every read.
+func isTooLarge(err error) bool {
+	var e *tooLargeError
+	return errors.As(err, &e)
+}
 
 func (e *tooLargeError) Error() string { return fmt.Sprintf("body exceeds %d bytes", e.limit) }
