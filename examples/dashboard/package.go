@@ -131,4 +131,3 @@ func latest(vs []legion.PackageVersion) legion.PackageVersion {
 	}
 	return best
 }
-
