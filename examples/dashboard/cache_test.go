@@ -16,8 +16,9 @@ func TestCacheIsBoundedInBytes(t *testing.T) {
 	t.Parallel()
 	big := strings.Repeat("x", 10_000) // about 20 kB an entry, by sizeOf
 	c := newCache(time.Minute, 100_000)
+	calls := map[string]int{}
 	get := func(key string) string {
-		v, _, err := load(context.Background(), c, key, func(context.Context) (string, error) { return key + big, nil })
+		v, _, err := load(context.Background(), c, key, func(context.Context) (string, error) { calls[key]++; return key + big, nil })
 		if err != nil || v != key+big {
 			t.Fatalf("%s: %.20q, %v", key, v, err)
 		}
@@ -41,6 +42,9 @@ func TestCacheIsBoundedInBytes(t *testing.T) {
 		if _, ok := c.entries[key]; !ok {
 			t.Errorf("%s was forgotten: the newest and the most recently used are kept", key)
 		}
+	}
+	if calls["search 0"] != 1 {
+		t.Errorf("search 0, read after every other, was fetched %d times, want once", calls["search 0"])
 	}
 	if _, ok := c.entries["search 1"]; ok {
 		t.Error("search 1, the least recently used, was kept")
