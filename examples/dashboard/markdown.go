@@ -40,7 +40,7 @@ func markdown(src string) template.HTML {
 			flush()
 			closeList()
 			fence := trimmed[:3]
-			b.WriteString("<pre><code>")
+			b.WriteString(`<pre tabindex="0"><code>`)
 			for i++; i < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i]), fence); i++ {
 				b.WriteString(html.EscapeString(lines[i]) + "\n")
 			}
