@@ -114,6 +114,15 @@ func TestBrowserLayout(t *testing.T) {
 				if w := eval[int64](t, ctx, `document.documentElement.scrollWidth`); w > size[0] {
 					t.Errorf("%d px, %s: %s is %d px wide: it scrolls sideways", size[0], scheme, path, w)
 				}
+				// On a phone a table is one block a row, each cell as wide
+				// as the table (no column squeezed to a word a line); on a
+				// laptop it is a table.
+				narrow := eval[int64](t, ctx, `[...document.querySelectorAll("table.stack td")].filter(td => td.getBoundingClientRect().width < 0.9 * td.closest("table").getBoundingClientRect().width).length`)
+				if cells := eval[int64](t, ctx, `document.querySelectorAll("table.stack td").length`); size[0] == 390 && narrow > 0 {
+					t.Errorf("390 px: %s: %d of %d table cells are narrower than their table: the table did not collapse", path, narrow, cells)
+				} else if size[0] == 1366 && cells > 0 && narrow != cells {
+					t.Errorf("1366 px: %s: only %d of %d table cells are columns", path, narrow, cells)
+				}
 				if h1 := eval[int64](t, ctx, `document.querySelectorAll("h1").length`); h1 != 1 {
 					t.Errorf("%s has %d h1 elements, want 1", path, h1)
 				}
