@@ -141,7 +141,9 @@ func inline(s string) string {
 	return b.String()
 }
 
-var linkRe = regexp.MustCompile(`^\[([^\]]*)\]\(\s*([^\s)]*)(?:\s+"[^"]*")?\s*\)`)
+// linkRe is [text](destination "title"); the destination may hold
+// balanced parentheses, one level deep.
+var linkRe = regexp.MustCompile(`^\[([^\]]*)\]\(\s*((?:[^\s()]|\([^\s()]*\))*)(?:\s+"[^"]*")?\s*\)`)
 
 // safeURL accepts only absolute http and https URLs.
 func safeURL(raw string) (string, bool) {

@@ -149,7 +149,7 @@ func TestFriendlyErrors(t *testing.T) {
 
 // browse visits every kind of page.
 func browse(t *testing.T, f *fixture) {
-	for _, path := range []string{"/", "/?page=2", "/search?q=http", "/search?q=legion", "/packages/legion-http", "/packages/legion-evil", "/packages/legion-pkg-07", "/packages/legion-nothing"} {
+	for _, path := range []string{"/", "/?page=2", "/search?q=http", "/search?q=legion", "/packages/legion-http", "/packages/legion-http/1.5.0", "/packages/legion-evil", "/packages/legion-pkg-07", "/packages/legion-nothing"} {
 		f.get(t, path)
 	}
 }
