@@ -104,6 +104,8 @@ func TestMarkdown(t *testing.T) {
 		{"[a](javascript:alert(1))", "<p>a</p>\n"},
 		{"[a](JAVASCRIPT:alert(1))", "<p>a</p>\n"},
 		{"[a](data:text/html,x)", "<p>a</p>\n"},
+		{"[a](javascript://example.com/%0Aalert(1))", "<p>a</p>\n"},
+		{"[a](ftp://example.com/x)", "<p>a</p>\n"},
 		{"[a](/relative)", "<p>a</p>\n"},
 		{`[a](https://x.example/" onmouseover="x)`, "<p>[a](https://x.example/&#34; onmouseover=&#34;x)</p>\n"},
 		{"**b** *i* `<c>`", "<p><strong>b</strong> <em>i</em> <code>&lt;c&gt;</code></p>\n"},
