@@ -29,7 +29,8 @@ var viewedPages = []string{"/", "/packages/legion-http-client", "/search?q=http"
 // overview, a package and a search, after one viewer warmed the cache
 // while the registry was up. The client is the one `go run .` builds
 // (clientOptions). It reports the median, 99th percentile and slowest
-// page in milliseconds, and how many calls reached the registry.
+// page in milliseconds, how many calls reached the registry and how many
+// connections the dashboard tried to open to it (refused ones too).
 //
 //	go test -run '^$' -bench Viewers -benchtime 1x
 func BenchmarkViewers(b *testing.B) {
@@ -63,7 +64,9 @@ func viewLoad(b *testing.B, state string) ([]time.Duration, int) {
 	refused := closed.Addr().String()
 	closed.Close()
 	var down atomic.Bool
+	var dials atomic.Int64 // connection attempts to the registry, refused ones too
 	tr := &http.Transport{MaxIdleConnsPerHost: 100, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
 		if down.Load() {
 			addr = refused
 		}
@@ -99,6 +102,7 @@ func viewLoad(b *testing.B, state string) ([]time.Duration, int) {
 		reg.AddFault(legiontest.Fault{Latency: time.Hour})
 	}
 	before := len(reg.Requests())
+	dials.Store(0)
 
 	b.StartTimer()
 	var mu sync.Mutex
@@ -122,5 +126,6 @@ func viewLoad(b *testing.B, state string) ([]time.Duration, int) {
 	b.StopTimer()
 	calls := len(reg.Requests()) - before
 	reg.Close() // cuts off the calls still hanging
+	b.ReportMetric(float64(dials.Load()), "dials")
 	return lat, calls
 }
