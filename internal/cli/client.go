@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	legion "github.com/legion-registry/legion-go"
 )
@@ -58,6 +59,10 @@ func (a *app) clientFor(registry, token, tokenSource string) (*legion.Client, er
 	if hc := a.env.HTTPClient; hc != nil {
 		opts = append(opts, legion.WithHTTPClient(hc))
 	}
+	insecure := a.insecureHTTP()
+	if insecure {
+		opts = append(opts, legion.WithInsecureHTTP())
+	}
 	c, err := legion.NewClient(opts...)
 	if err != nil {
 		var ae *legion.ArgumentError
@@ -66,6 +71,9 @@ func (a *app) clientFor(registry, token, tokenSource string) (*legion.Client, er
 				tokenSource = "the token"
 			}
 			return nil, fmt.Errorf("%s is not a Legion token (lgn_…): %w", tokenSource, errMalformedToken)
+		}
+		if errors.As(err, &ae) && ae.Arg == "base URL" && strings.HasPrefix(registry, "http://") && !insecure {
+			return nil, usagef("%s is plain http:// to a host that is not loopback: the token would cross the network readable by anyone on the path; use https, or set %s=1 if you trust every hop", registry, envInsecureHTTP)
 		}
 		return nil, err
 	}
@@ -99,4 +107,13 @@ func (a *app) onAttempt(_ context.Context, at legion.Attempt) {
 	if at.StatusCode == http.StatusTooManyRequests && at.RetryIn > 0 {
 		a.progressf("rate limited, retrying in %s", roundWait(at.RetryIn))
 	}
+}
+
+// envInsecureHTTP lets a token go over plain http:// to a host that is not
+// loopback (the SDK's WithInsecureHTTP); off unless set to 1 or true.
+const envInsecureHTTP = "LEGION_INSECURE_HTTP"
+
+func (a *app) insecureHTTP() bool {
+	v, _ := a.env.LookupEnv(envInsecureHTTP)
+	return v == "1" || strings.EqualFold(v, "true")
 }
