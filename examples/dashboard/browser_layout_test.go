@@ -135,6 +135,28 @@ func TestBrowserLayout(t *testing.T) {
 		}
 	}
 
+	// The stale notice and the friendly 503 pass too.
+	reg.AddFault(legiontest.Fault{Status: 503})
+	srv.cache.ttl = 0
+	for _, path := range []string{"/", "/search?q=never-asked"} {
+		f := &fixture{dash: dash}
+		f.get(t, path) // served from the cache at once; the refresh behind it fails
+		srv.cache.bg.Wait()
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		do(t, ctx, "stale", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1)), colorScheme(scheme), chromedp.Navigate(dash.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#stale")))
+		for _, v := range axeViolations(t, ctx, axe) {
+			t.Errorf("stale overview, %s: %s", scheme, v)
+		}
+		do(t, ctx, "503", chromedp.Navigate(dash.URL+"/search?q=never-asked-either"), chromedp.WaitVisible(chromedp.CSS("#error")))
+		if got := texts(t, ctx, "#error .status"); len(got) != 1 || got[0] != "503" {
+			t.Errorf("error page status = %q, want 503", got)
+		}
+		for _, v := range axeViolations(t, ctx, axe) {
+			t.Errorf("503 page, %s: %s", scheme, v)
+		}
+	}
+
 	// The screenshot: the overview on a phone.
 	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1)), colorScheme("light"), chromedp.Navigate(dash.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#chart")))
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

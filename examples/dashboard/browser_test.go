@@ -136,6 +136,10 @@ func TestBrowser(t *testing.T) {
 	if got := texts(t, ctx, "#dependencies li"); !cmp.Equal(got, []string{"legion-pkg-01 ^1.1.0"}) {
 		t.Errorf("dependencies = %q", got)
 	}
+	// The script shows the copy button beside the install command.
+	if shown := eval[bool](t, ctx, `!document.querySelector("button[data-copy=install-cmd]").hidden`); !shown {
+		t.Error("the install command has no copy button")
+	}
 
 	// Markup in a description is text, and none of it runs.
 	do(t, ctx, "evil package", chromedp.Navigate(f.dash.URL+"/packages/legion-evil"), chromedp.WaitVisible(chromedp.CSS("#description")))
