@@ -226,7 +226,8 @@ func restorePackage(st *state, sp snapPackage) error {
 	}
 	p := &pkgRec{name: sp.Name, owner: sp.Owner, createdAt: sp.CreatedAt.UTC(), updatedAt: sp.UpdatedAt.UTC(), downloads: sp.Downloads}
 	for _, sv := range sp.Versions {
-		if f := validatePublish(legion.PublishRequest{Name: sp.Name, Version: sv.Version, Dependencies: sv.Dependencies}, st.ranges); f != nil {
+		if f := validatePublish(legion.PublishRequest{Name: sp.Name, Version: sv.Version, Description: sv.Description,
+			License: sv.License, Keywords: sv.Keywords, Readme: sv.Readme, Dependencies: sv.Dependencies}, st.ranges); f != nil {
 			return fmt.Errorf("package %q: %s", sp.Name, f.msg)
 		}
 		v, _ := semrange.ParseVersion(sv.Version)
