@@ -62,7 +62,6 @@ func kindName(t reflect.Type) string {
 	return "of type " + t.String()
 }
 
-
 // exactKeys returns body without the top-level keys that name no field of
 // t exactly. encoding/json matches keys case-insensitively and a
 // JavaScript server does not: there {"VERSION":"1.0.1"} carries no version,
