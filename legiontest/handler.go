@@ -72,9 +72,15 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.record(rec)
 	recorded = true
 
-	if f, ok := r.takeFault(req.Method, rel); ok {
-		if r.serveFault(sw, req, f) {
+	if f, ok := r.takeFault(req, rel, c.body); ok {
+		if r.serveFault(sw, req, f, rec.Time) {
 			authenticated = r.tokenValid(c.hash)
+			if sw.abort {
+				r.finish(rec, func(q *RecordedRequest) {
+					q.Status, q.Authenticated, q.Duration = sw.status, authenticated, max(time.Since(start), 1)
+				})
+				panic(http.ErrAbortHandler)
+			}
 			return
 		}
 	}

@@ -29,7 +29,9 @@ type RecordedRequest struct {
 	Authenticated bool
 	// Status is the status answered; 499 when the client went away while a
 	// fault's latency was running; 0 while the answer is still being
-	// worked out (a request is recorded when it arrives).
+	// worked out (a request is recorded when it arrives) and when a fault
+	// reset the connection; the status begun when a fault closed the
+	// connection mid-body.
 	Status int
 	// Header is the request's header, with the Authorization value
 	// replaced by "Bearer [redacted]".
@@ -127,6 +129,8 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	noBody bool // a HEAD request: the answer's headers only
+	broken bool // a fault broke the connection
+	abort  bool // ServeHTTP must end with http.ErrAbortHandler
 }
 
 func (w *statusWriter) WriteHeader(code int) {

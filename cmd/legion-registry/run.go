@@ -74,7 +74,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	var h http.Handler = reg
 	if adminOn {
-		h = withAdmin(reg, newAdmin(reg, faults))
+		initial, err := reg.Snapshot()
+		if err != nil {
+			ln.Close()
+			logf("%v", err)
+			return 1
+		}
+		h = withAdmin(reg, newAdmin(reg, faults, initial))
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -214,6 +220,21 @@ func describeFault(f legiontest.Fault) string {
 		p = "*"
 	}
 	s := fmt.Sprintf("%s %s → %d", m, p, f.Status)
+	switch f.Disconnect {
+	case legiontest.ResetConnection:
+		s = fmt.Sprintf("%s %s → connection reset", m, p)
+	case legiontest.CloseMidBody:
+		s += " closed mid-body"
+	}
+	if len(f.Query) > 0 {
+		s += fmt.Sprintf(" query %v", f.Query)
+	}
+	if len(f.BodyField) > 0 {
+		s += fmt.Sprintf(" body %v", f.BodyField)
+	}
+	if f.Skip > 0 {
+		s += fmt.Sprintf(" (after %d)", f.Skip)
+	}
 	if f.Times > 0 {
 		s += fmt.Sprintf(" (%d times)", f.Times)
 	}
