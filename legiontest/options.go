@@ -141,6 +141,8 @@ type config struct {
 	limitBy     LimitKey
 	maxBody     int64
 	bodyTimeout time.Duration
+	pwIter      int
+	seedFiles   []string
 }
 
 // Option configures a Registry (and the Server around it).
@@ -174,6 +176,20 @@ func WithTokenSeed(seed uint64) Option {
 func WithSeed(s Seed) Option {
 	return func(cfg *config) error {
 		cfg.seeds = append(cfg.seeds, s)
+		return nil
+	}
+}
+
+// WithPasswordIterations sets how many rounds of salted SHA-256 hash a
+// new password (default DefaultPasswordIterations, one: cheap, for tests).
+// A registry whose snapshots are kept on disk should use
+// StrongPasswordIterations, as legion-registry -state does.
+func WithPasswordIterations(n int) Option {
+	return func(cfg *config) error {
+		if n < 1 || n > maxPasswordIterations {
+			return fmt.Errorf("legiontest: WithPasswordIterations: %d is not in 1-%d", n, maxPasswordIterations)
+		}
+		cfg.pwIter = n
 		return nil
 	}
 }

@@ -17,7 +17,8 @@ import (
 const snapshotFormat = 1
 
 // snapshot is the JSON form of the registry's state. It holds hashes only:
-// SHA-256 of each token and the salted, iterated hash of each password.
+// SHA-256 of each token and the salted, iterated hash of each password
+// (with the iterations it was made with).
 type snapshot struct {
 	Format       int            `json:"format"`
 	Users        []snapUser     `json:"users"`
@@ -181,7 +182,7 @@ func restoreUser(st *state, su snapUser) error {
 	pw := su.Password
 	salt, err1 := base64.StdEncoding.DecodeString(pw.Salt)
 	sum, err2 := base64.StdEncoding.DecodeString(pw.Hash)
-	if pw.Algorithm != passwordAlgorithm || pw.Iterations < 1 || pw.Iterations > 10_000_000 ||
+	if pw.Algorithm != passwordAlgorithm || pw.Iterations < 1 || pw.Iterations > maxPasswordIterations ||
 		err1 != nil || err2 != nil || len(salt) != saltLen || len(sum) != 32 {
 		return fmt.Errorf("user %q: invalid password hash", su.Username)
 	}

@@ -128,6 +128,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // else from the -seed file.
 func newRegistry(cfg *config, logf func(string, ...any)) (*legiontest.Registry, error) {
 	opts := []legiontest.Option{legiontest.WithBodyTimeout(cfg.bodyTO)}
+	if cfg.stateFile != "" {
+		// The state file keeps password hashes on disk: make them costly
+		// to attack. Without -state nothing is kept, and hashing is cheap.
+		opts = append(opts, legiontest.WithPasswordIterations(legiontest.StrongPasswordIterations))
+	}
 	if cfg.tokenSeed != nil {
 		opts = append(opts, legiontest.WithTokenSeed(*cfg.tokenSeed))
 	}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/legion-registry/legion-go/legiontest"
+)
+
+// The -state file holds strong password hashes; without -state, hashing
+// is cheap (nothing is kept).
+func TestStatePasswordsStrong(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	seed := filepath.Join(dir, "seed.json")
+	if err := os.WriteFile(seed, []byte(seedJSON), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state.json")
+	in := start(t, "-seed", seed, "-state", state)
+	if code := in.stop(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	data, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		Users []struct {
+			Password struct{ Iterations int } `json:"password"`
+		} `json:"users"`
+	}
+	if err := json.Unmarshal(data, &snap); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Users) == 0 || snap.Users[0].Password.Iterations != legiontest.StrongPasswordIterations {
+		t.Errorf("state file users: %+v, want %d iterations", snap.Users, legiontest.StrongPasswordIterations)
+	}
+}
