@@ -1,7 +1,10 @@
 package legiontest_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -65,8 +68,9 @@ func bigSeed() legiontest.Seed {
 	return s
 }
 
-// benchLoad measures building a registry from the same data as a Seed
-// (baseline) or as a Snapshot, with the live heap it leaves.
+// benchLoad measures building a registry from the same data as a seed
+// file (baseline: LoadSeed and Seed, as legion-registry -seed does) or as
+// a snapshot (Restore, as -state does), with the bytes allocated.
 func benchLoad(b *testing.B, snapshot bool) {
 	s := bigSeed()
 	src, err := legiontest.NewRegistry(legiontest.WithSeed(s))
@@ -78,12 +82,19 @@ func benchLoad(b *testing.B, snapshot bool) {
 		b.Fatal(err)
 	}
 	src = nil
+	seedJSON, err := json.Marshal(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	seedFile := filepath.Join(b.TempDir(), "seed.json")
+	if err := os.WriteFile(seedFile, seedJSON, 0o600); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	var heap int64
 	for i := 0; i < b.N; i++ {
 		var before, after runtime.MemStats
-		runtime.GC()
 		runtime.ReadMemStats(&before)
 		r, err := legiontest.NewRegistry()
 		if err != nil {
@@ -92,7 +103,10 @@ func benchLoad(b *testing.B, snapshot bool) {
 		if snapshot {
 			err = r.Restore(data)
 		} else {
-			err = r.Seed(s)
+			var fs legiontest.Seed
+			if fs, err = legiontest.LoadSeed(seedFile); err == nil {
+				err = r.Seed(fs)
+			}
 		}
 		if err != nil {
 			b.Fatal(err)
@@ -103,6 +117,7 @@ func benchLoad(b *testing.B, snapshot bool) {
 	}
 	b.ReportMetric(float64(heap)/float64(b.N)/1e6, "MB-allocated")
 	b.ReportMetric(float64(len(data))/1e6, "MB-snapshot")
+	b.ReportMetric(float64(len(seedJSON))/1e6, "MB-seed")
 }
 
 // BenchmarkLoadSeed100k is the baseline of BenchmarkLoadRestore100k.
@@ -161,4 +176,29 @@ func BenchmarkStatsBaseline(b *testing.B) {
 		b.Fatal(err)
 	}
 	serve(b, r, "/api/v1/stats")
+}
+
+// BenchmarkSnapshot100k writes the state of 100,000 packages, as
+// legion-registry -state saves it; BenchmarkSnapshotBaseline100k is
+// json.Marshal of the same data as a Seed, the floor.
+func BenchmarkSnapshot100k(b *testing.B) {
+	r := usersRegistry100k(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Snapshot(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSnapshotBaseline100k(b *testing.B) {
+	s := bigSeed()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := json.Marshal(s); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -142,7 +142,6 @@ type config struct {
 	maxBody     int64
 	bodyTimeout time.Duration
 	pwIter      int
-	seedFiles   []string
 }
 
 // Option configures a Registry (and the Server around it).

@@ -79,14 +79,14 @@ func (t *faultTable) delete(id string) bool {
 }
 
 type admin struct {
-	reg     *legiontest.Registry
-	faults  *faultTable
-	initial []byte // the snapshot at start, for reset
-	mux     *http.ServeMux
+	reg      *legiontest.Registry
+	faults   *faultTable
+	rollback func() // back to the data at start
+	mux      *http.ServeMux
 }
 
-func newAdmin(reg *legiontest.Registry, faults *faultTable, initial []byte) *admin {
-	a := &admin{reg: reg, faults: faults, initial: initial, mux: http.NewServeMux()}
+func newAdmin(reg *legiontest.Registry, faults *faultTable, rollback func()) *admin {
+	a := &admin{reg: reg, faults: faults, rollback: rollback, mux: http.NewServeMux()}
 	a.mux.HandleFunc("POST /_admin/faults", a.addFault)
 	a.mux.HandleFunc("GET /_admin/faults", a.listFaults)
 	a.mux.HandleFunc("DELETE /_admin/faults", a.clearFaults)
@@ -252,10 +252,7 @@ func (a *admin) clearFaults(w http.ResponseWriter, r *http.Request) {
 // with no faults and an empty request record, so that a suite in another
 // language can isolate its tests. The rate limit stays as set.
 func (a *admin) reset(w http.ResponseWriter, r *http.Request) {
-	if err := a.reg.Restore(a.initial); err != nil {
-		fail(w, http.StatusInternalServerError, err.Error())
-		return
-	}
+	a.rollback()
 	a.faults.clear()
 	a.reg.ResetRequests()
 	reply(w, http.StatusOK, answer{Success: true})

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,7 +35,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "legion-registry: "+format+"\n", a...) }
 
-	reg, err := newRegistry(cfg, logf)
+	reg, loaded, err := newRegistry(cfg, logf)
 	if err != nil {
 		logf("%v", err)
 		return 1
@@ -63,9 +61,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	root := baseURL(cfg.addr, tcp)
 	if cfg.stateFile != "" {
-		// Write once now, so that a path that cannot be written fails at
-		// start rather than at shutdown, when the state would be lost.
-		if err := saveState(reg, cfg.stateFile); err != nil {
+		// Write once now (or, when the state came from the file, check
+		// that its directory takes a new file), so that a path that cannot
+		// be written fails at start rather than at shutdown, when the state
+		// would be lost.
+		err := checkWritable(cfg.stateFile)
+		if loaded == nil && err == nil {
+			err = saveState(reg, cfg.stateFile)
+		}
+		if err != nil {
 			ln.Close()
 			logf("%v", err)
 			return 1
@@ -74,13 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	var h http.Handler = reg
 	if adminOn {
-		initial, err := reg.Snapshot()
-		if err != nil {
-			ln.Close()
-			logf("%v", err)
-			return 1
-		}
-		h = withAdmin(reg, newAdmin(reg, faults, initial))
+		h = withAdmin(reg, newAdmin(reg, faults, reg.Checkpoint()))
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -124,9 +122,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-// newRegistry builds the registry: from the -state file when it exists,
-// else from the -seed file.
-func newRegistry(cfg *config, logf func(string, ...any)) (*legiontest.Registry, error) {
+// newRegistry builds the registry: from the -state file when it exists
+// (loaded is then its content), else from the -seed file.
+func newRegistry(cfg *config, logf func(string, ...any)) (reg *legiontest.Registry, loaded []byte, err error) {
 	opts := []legiontest.Option{legiontest.WithBodyTimeout(cfg.bodyTO)}
 	if cfg.stateFile != "" {
 		// The state file keeps password hashes on disk: make them costly
@@ -139,54 +137,35 @@ func newRegistry(cfg *config, logf func(string, ...any)) (*legiontest.Registry, 
 	if cfg.rateN > 0 {
 		opts = append(opts, legiontest.WithRateLimit(cfg.rateN, cfg.rateWindow, cfg.rateBy))
 	}
-	reg, err := legiontest.NewRegistry(opts...)
+	reg, err = legiontest.NewRegistry(opts...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.stateFile != "" {
 		data, err := os.ReadFile(cfg.stateFile)
 		switch {
 		case err == nil:
 			if err := reg.Restore(data); err != nil {
-				return nil, fmt.Errorf("-state %s: %w", cfg.stateFile, err)
+				return nil, nil, fmt.Errorf("-state %s: %w", cfg.stateFile, err)
 			}
 			if cfg.seedFile != "" {
 				logf("-state %s exists: -seed %s is not loaded", cfg.stateFile, cfg.seedFile)
 			}
-			return reg, nil
+			return reg, data, nil
 		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("-state: %w", err)
+			return nil, nil, fmt.Errorf("-state: %w", err)
 		}
 	}
 	if cfg.seedFile != "" {
-		seed, err := readSeed(cfg.seedFile)
+		seed, err := legiontest.LoadSeed(cfg.seedFile)
 		if err != nil {
-			return nil, err
+			return nil, nil, fmt.Errorf("-seed: %w", err)
 		}
 		if err := reg.Seed(seed); err != nil {
-			return nil, fmt.Errorf("-seed %s: %w", cfg.seedFile, err)
+			return nil, nil, fmt.Errorf("-seed %s: %w", cfg.seedFile, err)
 		}
 	}
-	return reg, nil
-}
-
-// readSeed decodes a legiontest.Seed, rejecting unknown fields: a typo in a
-// fixture should not silently drop data.
-func readSeed(name string) (legiontest.Seed, error) {
-	var seed legiontest.Seed
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return seed, fmt.Errorf("-seed: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&seed); err != nil {
-		return seed, fmt.Errorf("-seed %s: %w", name, err)
-	}
-	if dec.More() {
-		return seed, fmt.Errorf("-seed %s: data after the JSON object", name)
-	}
-	return seed, nil
+	return reg, nil, nil
 }
 
 // baseURL is http://host:port for the listener, with a loopback host in

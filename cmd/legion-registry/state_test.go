@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/legion-registry/legion-go/legiontest"
@@ -37,5 +40,15 @@ func TestStatePasswordsStrong(t *testing.T) {
 	}
 	if len(snap.Users) == 0 || snap.Users[0].Password.Iterations != legiontest.StrongPasswordIterations {
 		t.Errorf("state file users: %+v, want %d iterations", snap.Users, legiontest.StrongPasswordIterations)
+	}
+}
+
+// A -state path that names a directory fails at start, loaded or not.
+func TestStateNotARegularFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var stderr strings.Builder
+	if code := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-state", dir}, io.Discard, &stderr); code != 1 {
+		t.Errorf("-state naming a directory: exit %d, want 1; stderr %s", code, stderr.String())
 	}
 }
