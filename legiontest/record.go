@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
