@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -60,6 +61,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logf("warning: the admin routes have no authentication and %s is not a loopback address", tcp)
 	}
 	root := baseURL(cfg.addr, tcp)
+	if cfg.tls {
+		host, _, _ := net.SplitHostPort(cfg.addr)
+		cert, certPEM, err := selfSigned(host)
+		if err != nil {
+			ln.Close()
+			logf("-tls: %v", err)
+			return 1
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		root = "https" + strings.TrimPrefix(root, "http")
+		logf("-tls: a certificate for this run (%s); trust it to connect:\n%s", fingerprint(cert.Certificate[0]), certPEM)
+	}
 	if cfg.stateFile != "" {
 		// Write once now (or, when the state came from the file, check
 		// that its directory takes a new file), so that a path that cannot
