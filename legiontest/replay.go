@@ -37,7 +37,7 @@ type Fixture struct {
 
 // PlaceholderToken stands for every token in a fixture: well-formed, so
 // that the SDK decodes a recorded answer as it decoded the real one.
-const PlaceholderToken = "lgn_REDACTEDREDACTEDREDACTEDREDAC"
+const PlaceholderToken = "lgn_REDACTEDREDACTEDREDACTEDREDACTED" // lgn_ and 32 letters
 
 var (
 	passwordField = regexp.MustCompile(`("password"\s*:\s*)"(?:[^"\\]|\\.)*"`)

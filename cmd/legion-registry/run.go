@@ -93,6 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if adminOn {
 		h = withAdmin(reg, newAdmin(reg, faults, reg.Checkpoint()))
 	}
+	h = withDocument(h)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
