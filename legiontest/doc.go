@@ -18,6 +18,12 @@
 // [ManualClock] makes every timestamp and the rate limiter deterministic.
 // Registries share nothing, so parallel tests may each have their own.
 //
+// Passwords are hashed with one round of salted SHA-256 unless
+// [WithPasswordIterations] asks for more: a test's passwords protect
+// nothing, and a seed of a thousand users then costs milliseconds.
+// [Registry.Checkpoint] rolls the data back between subtests; [Record] and
+// [NewReplayServer] turn a bot's traffic into fixtures and serve them.
+//
 // # Behaviour where the reference is silent
 //
 //   - Timestamps are UTC at millisecond precision, as a JavaScript Date.
