@@ -115,13 +115,9 @@ func (r *Registry) userPackages(c *reqCtx) (int, any) {
 	if u == nil {
 		return c.fail(http.StatusNotFound, fmt.Sprintf("user %q not found", clip(c.segs[1])))
 	}
-	var owned []*pkgRec
-	for _, p := range r.st.pkgs {
-		if p.owner == u.username {
-			owned = append(owned, p)
-		}
-	}
-	sortPackages(owned, "name")
+	ix := r.st.idx
+	ix.ready(r.st.pkgs)
+	owned := ix.byOwner[u.username] // in name order
 	out := make([]legion.Package, len(owned))
 	for i, p := range owned {
 		out[i] = p.summary()

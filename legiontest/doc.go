@@ -18,13 +18,27 @@
 // [ManualClock] makes every timestamp and the rate limiter deterministic.
 // Registries share nothing, so parallel tests may each have their own.
 //
+// Passwords are hashed with one round of salted SHA-256 unless
+// [WithPasswordIterations] asks for more: a test's passwords protect
+// nothing, and a seed of a thousand users then costs milliseconds.
+// [Registry.Checkpoint] rolls the data back between subtests; [Record] and
+// [NewReplayServer] turn a bot's traffic into fixtures and serve them.
+//
 // # Behaviour where the reference is silent
 //
 //   - Timestamps are UTC at millisecond precision, as a JavaScript Date.
 //   - Public endpoints accept but do not need a token; a token that is not
 //     valid is ignored there. Endpoints marked auth answer 401 without a
-//     valid token. Publishing and unpublishing need the publish scope; the
-//     other authenticated endpoints (me, tokens) accept any valid token.
+//     valid token. Publishing and unpublishing need the publish scope; me
+//     and the token listing accept any valid token. A token creates only
+//     tokens whose scopes it holds (403 otherwise), and revokes only tokens
+//     of its account whose scopes it holds, or itself: a leaked read token
+//     cannot revoke CI's publish token.
+//   - Sizes: a version's description is at most [MaxDescriptionLen]
+//     characters, its license [MaxLicenseLen], its readme [MaxReadmeBytes]
+//     bytes, its keywords at most [MaxKeywords] of [MaxKeywordLen]
+//     characters each, its dependencies at most [MaxDependencies]; beyond a
+//     limit, 400 naming the field. Seeds and snapshots are held to them.
 //   - A package's description, license, keywords, readme and dependencies
 //     are those of its latest version: the highest release by semver, or
 //     the highest prerelease when there is no release.
@@ -58,8 +72,10 @@
 //   - Tokens minted by signup are named "signup", by login "login", by
 //     AddUser "default". Token names are at most 100 characters.
 //   - Request bodies are read as JSON whatever the Content-Type; unknown
-//     fields are ignored; field names match case-insensitively (as
-//     encoding/json does).
+//     keys are ignored; keys match exactly, as a JavaScript
+//     server reads them: {"VERSION":"1.0.1"} carries no version (400
+//     "version is required"), and of "password" and "Password" only the
+//     first is the password.
 //   - The rate limiter is a fixed window per key that opens with the key's
 //     first request; rate-limited requests do not count. Faults are tried
 //     before the limiter, so a faulted request does not count either.

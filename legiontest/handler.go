@@ -1,7 +1,6 @@
 package legiontest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -74,9 +72,15 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.record(rec)
 	recorded = true
 
-	if f, ok := r.takeFault(req.Method, rel); ok {
-		if r.serveFault(sw, req, f) {
+	if f, ok := r.takeFault(req, rel, c.body); ok {
+		if r.serveFault(sw, req, f, rec.Time) {
 			authenticated = r.tokenValid(c.hash)
+			if sw.abort {
+				r.finish(rec, func(q *RecordedRequest) {
+					q.Status, q.Authenticated, q.Duration = sw.status, authenticated, max(time.Since(start), 1)
+				})
+				panic(http.ErrAbortHandler)
+			}
 			return
 		}
 	}
@@ -239,56 +243,6 @@ func (r *Registry) route(c *reqCtx) (int, any) {
 		}
 	}
 	return c.fail(http.StatusNotFound, "not found: no such endpoint")
-}
-
-// decode reads the JSON object body into v (whatever the Content-Type).
-func (c *reqCtx) decode(v any, limit int64) *failure {
-	if c.tooBig {
-		return &failure{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", limit)}
-	}
-	if c.readErr {
-		return &failure{http.StatusBadRequest, "could not read the request body"}
-	}
-	b := bytes.TrimLeft(c.body, " \t\r\n")
-	if len(b) == 0 || b[0] != '{' {
-		return &failure{http.StatusBadRequest, "invalid JSON: the body must be a JSON object"}
-	}
-	if err := json.Unmarshal(c.body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return &failure{http.StatusBadRequest, fmt.Sprintf("invalid JSON: field %q: expected %s, got %s", te.Field, kindName(te.Type), te.Value)}
-		}
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return &failure{http.StatusBadRequest, fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)}
-		}
-		return &failure{http.StatusBadRequest, "invalid JSON: " + err.Error()}
-	}
-	if at, want := nullField(c.body, reflect.TypeOf(v).Elem()); at != "" {
-		return &failure{http.StatusBadRequest, fmt.Sprintf("invalid JSON: field %q: expected %s, got null", at, kindName(want))}
-	}
-	return nil
-}
-
-func kindName(t reflect.Type) string {
-	if t == nil {
-		return "another type"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	return "of type " + t.String()
 }
 
 // bearerHash returns the hex SHA-256 of the request's bearer token, or "".

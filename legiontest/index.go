@@ -29,6 +29,11 @@ type index struct {
 	orders [numSortKeys][]int32 // ids, sorted by each key
 	text   corpus
 	marks  []uint64 // scratch bitmap by id for filtered listings
+	// byOwner is each user's packages in name order (GET
+	// /users/:name/packages), downloads their sum over every package
+	// (GET /stats).
+	byOwner   map[string][]*pkgRec
+	downloads int64
 }
 
 // newIndex returns a stale index: it is built on first use from whatever
@@ -85,7 +90,7 @@ func (ix *index) rebuild(pkgs map[string]*pkgRec) {
 	}
 	slices.SortFunc(all, func(a, b named) int { return strings.Compare(a.name, b.name) })
 	n := len(all)
-	*ix = index{budget: ix.budget, byID: make([]*pkgRec, n), marks: make([]uint64, (n+63)/64)}
+	*ix = index{budget: ix.budget, byID: make([]*pkgRec, n), marks: make([]uint64, (n+63)/64), byOwner: map[string][]*pkgRec{}}
 	size := 0
 	for _, a := range all {
 		size += a.p.textLen()
@@ -95,6 +100,8 @@ func (ix *index) rebuild(pkgs map[string]*pkgRec) {
 		a.p.id = int32(i)
 		ix.byID[i] = a.p
 		ix.text.add(a.p)
+		ix.byOwner[a.p.owner] = append(ix.byOwner[a.p.owner], a.p) // in name order
+		ix.downloads += a.p.downloads
 	}
 	type keyed struct {
 		hi int64
@@ -161,7 +168,13 @@ func (ix *index) add(p *pkgRec) {
 		ix.insert(k, p)
 	}
 	ix.text.add(p)
+	owned := ix.byOwner[p.owner]
+	i, _ := slices.BinarySearchFunc(owned, p.name, cmpName)
+	ix.byOwner[p.owner] = slices.Insert(owned, i, p)
+	ix.downloads += p.downloads
 }
+
+func cmpName(p *pkgRec, name string) int { return strings.Compare(p.name, name) }
 
 // remove forgets a package; call it before the package leaves the map.
 func (ix *index) remove(p *pkgRec) {
@@ -174,6 +187,16 @@ func (ix *index) remove(p *pkgRec) {
 	ix.text.drop(p)
 	ix.byID[p.id] = nil
 	ix.free = append(ix.free, p.id)
+	owned := ix.byOwner[p.owner]
+	if i, found := slices.BinarySearchFunc(owned, p.name, cmpName); found {
+		owned = slices.Delete(owned, i, i+1)
+	}
+	if len(owned) == 0 {
+		delete(ix.byOwner, p.owner)
+	} else {
+		ix.byOwner[p.owner] = owned
+	}
+	ix.downloads -= p.downloads
 }
 
 // update applies mutate to p, which may change its values of the sort
@@ -186,7 +209,9 @@ func (ix *index) update(p *pkgRec, retext bool, mutate func(), keys ...sortKey) 
 	for _, k := range keys {
 		ix.delete(k, p)
 	}
+	was := p.downloads
 	mutate()
+	ix.downloads += p.downloads - was
 	for _, k := range keys {
 		ix.insert(k, p)
 	}

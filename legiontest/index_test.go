@@ -101,7 +101,7 @@ func TestIndexAgreesWithScan(t *testing.T) {
 		}
 		desc := text(6)
 		if rng.IntN(20) == 0 {
-			desc += strings.Repeat(" filler", 1500) // grows the corpus' dead bytes
+			desc += strings.Repeat(" filler", 130) // grows the corpus' dead bytes
 		}
 		body := fmt.Sprintf(`{"name":%q,"version":"%d.%d.%d","description":%q,"keywords":%s}`,
 			name, rng.IntN(3), rng.IntN(5), rng.IntN(5), desc, kw)
@@ -148,6 +148,35 @@ func TestIndexAgreesWithScan(t *testing.T) {
 			if !slices.Equal(got, want) || gotTotal != wantTotal {
 				t.Fatalf("round %d: list q=%q sort=%s page %d limit %d:\n got %v (%d)\nwant %v (%d)", round, filter, sortBy, page, limit,
 					recNames(got), gotTotal, recNames(want), wantTotal)
+			}
+		}
+		// /stats and each user's packages, against a scan.
+		stats := r.statsLocked()
+		var sum int64
+		all := make([]*pkgRec, 0, len(r.st.pkgs))
+		for _, p := range r.st.pkgs {
+			sum += p.downloads
+			all = append(all, p)
+		}
+		sortPackages(all, "downloads")
+		var popular []string
+		for _, p := range stats.Popular {
+			popular = append(popular, p.Name)
+		}
+		if want := recNames(all[:min(popularCount, len(all))]); stats.Downloads != sum || stats.Packages != int64(len(all)) || !slices.Equal(popular, want) {
+			t.Fatalf("round %d: stats %d packages, %d downloads, popular %v; want %d, %d, %v", round,
+				stats.Packages, stats.Downloads, popular, len(all), sum, want)
+		}
+		for _, o := range owners {
+			var want []*pkgRec
+			for _, p := range all {
+				if p.owner == o {
+					want = append(want, p)
+				}
+			}
+			sortPackages(want, "name")
+			if got := r.st.idx.byOwner[o]; !slices.Equal(recNames(got), recNames(want)) {
+				t.Fatalf("round %d: packages of %s:\n got %v\nwant %v", round, o, recNames(got), recNames(want))
 			}
 		}
 	}

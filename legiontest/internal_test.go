@@ -55,16 +55,16 @@ func TestRecoverAnswers500JSON(t *testing.T) {
 func TestPasswordHash(t *testing.T) {
 	t.Parallel()
 	salt := []byte("0123456789abcdef")
-	a := hashPassword("hunter2xx", salt, passwordIterations)
-	if !bytes.Equal(a, hashPassword("hunter2xx", salt, passwordIterations)) {
+	a := hashPassword("hunter2xx", salt, StrongPasswordIterations)
+	if !bytes.Equal(a, hashPassword("hunter2xx", salt, StrongPasswordIterations)) {
 		t.Error("not deterministic")
 	}
-	if bytes.Equal(a, hashPassword("hunter2xy", salt, passwordIterations)) ||
-		bytes.Equal(a, hashPassword("hunter2xx", []byte("0123456789abcdeF"), passwordIterations)) ||
-		bytes.Equal(a, hashPassword("hunter2xx", salt, passwordIterations-1)) {
+	if bytes.Equal(a, hashPassword("hunter2xy", salt, StrongPasswordIterations)) ||
+		bytes.Equal(a, hashPassword("hunter2xx", []byte("0123456789abcdeF"), StrongPasswordIterations)) ||
+		bytes.Equal(a, hashPassword("hunter2xx", salt, StrongPasswordIterations-1)) {
 		t.Error("password, salt and iterations must all matter")
 	}
-	pw := passwordHash{salt: salt, sum: a, iter: passwordIterations}
+	pw := passwordHash{salt: salt, sum: a, iter: StrongPasswordIterations}
 	if !pw.verify("hunter2xx") || pw.verify("hunter2x") || (passwordHash{}).verify("") {
 		t.Error("verify")
 	}

@@ -68,11 +68,9 @@ func findNull(v any, t reflect.Type, at string) (string, reflect.Type) {
 	return "", nil
 }
 
-// jsonField finds the field encoding/json would decode key into: the exact
-// name first, then a case-insensitive match.
+// jsonField finds the field whose JSON name is key, exactly: request
+// bodies are matched as a JavaScript server reads them (see exactKeys).
 func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
-	var fold reflect.StructField
-	var folded bool
 	for _, f := range reflect.VisibleFields(t) {
 		if !f.IsExported() || f.Anonymous {
 			continue
@@ -87,9 +85,6 @@ func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 		if name == key {
 			return f, true
 		}
-		if !folded && strings.EqualFold(name, key) {
-			fold, folded = f, true
-		}
 	}
-	return fold, folded
+	return reflect.StructField{}, false
 }

@@ -20,8 +20,15 @@ func (systemClock) Now() time.Time { return time.Now() }
 // ManualClock is a Clock that moves only when told to. It is safe for
 // concurrent use.
 type ManualClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu      sync.Mutex
+	now     time.Time
+	waiters map[*clockWaiter]struct{}
+}
+
+// clockWaiter is a fault's latency waiting for the clock to reach when.
+type clockWaiter struct {
+	when time.Time
+	ch   chan struct{}
 }
 
 // NewManualClock returns a clock that reads start until it is advanced or set.
@@ -41,6 +48,38 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+	c.wakeLocked()
+}
+
+// at returns a channel closed once the clock reads when or later, and a
+// function that stops the wait.
+func (c *ManualClock) at(when time.Time) (<-chan struct{}, func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := &clockWaiter{when: when, ch: make(chan struct{})}
+	if !c.now.Before(when) {
+		close(w.ch)
+		return w.ch, func() {}
+	}
+	if c.waiters == nil {
+		c.waiters = map[*clockWaiter]struct{}{}
+	}
+	c.waiters[w] = struct{}{}
+	return w.ch, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.waiters, w)
+	}
+}
+
+// wakeLocked releases the waiters whose time has come (c.mu held).
+func (c *ManualClock) wakeLocked() {
+	for w := range c.waiters {
+		if !c.now.Before(w.when) {
+			close(w.ch)
+			delete(c.waiters, w)
+		}
+	}
 }
 
 // advanceTo moves the clock forward to t; it never moves it back, so that
@@ -51,6 +90,7 @@ func (c *ManualClock) advanceTo(t time.Time) {
 	if t.After(c.now) {
 		c.now = t
 	}
+	c.wakeLocked()
 }
 
 // Set sets the clock to t.
@@ -58,6 +98,7 @@ func (c *ManualClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
+	c.wakeLocked()
 }
 
 // LimitKey says what the rate limiter counts requests by.
@@ -100,6 +141,7 @@ type config struct {
 	limitBy     LimitKey
 	maxBody     int64
 	bodyTimeout time.Duration
+	pwIter      int
 }
 
 // Option configures a Registry (and the Server around it).
@@ -133,6 +175,20 @@ func WithTokenSeed(seed uint64) Option {
 func WithSeed(s Seed) Option {
 	return func(cfg *config) error {
 		cfg.seeds = append(cfg.seeds, s)
+		return nil
+	}
+}
+
+// WithPasswordIterations sets how many rounds of salted SHA-256 hash a
+// new password (default DefaultPasswordIterations, one: cheap, for tests).
+// A registry whose snapshots are kept on disk should use
+// StrongPasswordIterations, as legion-registry -state does.
+func WithPasswordIterations(n int) Option {
+	return func(cfg *config) error {
+		if n < 1 || n > maxPasswordIterations {
+			return fmt.Errorf("legiontest: WithPasswordIterations: %d is not in 1-%d", n, maxPasswordIterations)
+		}
+		cfg.pwIter = n
 		return nil
 	}
 }

@@ -59,6 +59,9 @@ func validatePublish(req legion.PublishRequest, ranges rangeMemo) *failure {
 	if _, err := semrange.ParseVersion(req.Version); err != nil {
 		return bad("version must be a strict semantic version like 1.2.3 or 2.0.0-rc.1")
 	}
+	if msg := checkSizes(req); msg != "" {
+		return bad(msg)
+	}
 	for _, name := range sortedKeys(req.Dependencies) {
 		if !validPackageName(name) {
 			return bad(fmt.Sprintf("dependencies: %q is not a valid package name", clip(name)))

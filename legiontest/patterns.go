@@ -63,7 +63,9 @@ var apiRoutes = []struct{ method, path string }{
 
 // CheckPattern reports an error when method and pattern, as a Fault or
 // RequestsTo takes them, are malformed or can match no request to a route
-// of the API: "/packages*" or "GET /audit" would silently select nothing.
+// of the API: "/package/*" or "GET /audit" would silently select nothing.
+// A glob segment stops at "/": "/packages*" is accepted and matches
+// /packages only (the listing), not the routes below it; use "/packages/**".
 // An empty method or "*" stands for every method; HEAD for GET's routes.
 func CheckPattern(method, pattern string) error {
 	if method == "*" {

@@ -74,3 +74,19 @@ func TestPatternMatchingNoRoute(t *testing.T) {
 		srv.AddFault(legiontest.Fault{Path: "/pkgs*", Status: 500})
 	}()
 }
+
+// "/packages*" is what the doc says: accepted, and the listing only, since
+// a glob segment stops at "/".
+func TestPatternGlobSegmentStopsAtSlash(t *testing.T) {
+	t.Parallel()
+	if err := legiontest.CheckPattern("", "/packages*"); err != nil {
+		t.Fatalf("CheckPattern(/packages*) = %v", err)
+	}
+	srv, _ := rawServer(t)
+	srv.AddFault(legiontest.Fault{Path: "/packages*", Status: 503})
+	for path, status := range map[string]int{"/packages": 503, "/packages?page=2": 503, "/packages/lib": 200, "/packages/lib/versions": 200} {
+		if got := do(t, srv, "GET", path, "").Status; got != status {
+			t.Errorf("GET %s under /packages*: %d, want %d", path, got, status)
+		}
+	}
+}

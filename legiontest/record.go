@@ -1,9 +1,12 @@
 package legiontest
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,7 +32,9 @@ type RecordedRequest struct {
 	Authenticated bool
 	// Status is the status answered; 499 when the client went away while a
 	// fault's latency was running; 0 while the answer is still being
-	// worked out (a request is recorded when it arrives).
+	// worked out (a request is recorded when it arrives) and when a fault
+	// reset the connection; the status begun when a fault closed the
+	// connection mid-body.
 	Status int
 	// Header is the request's header, with the Authorization value
 	// replaced by "Bearer [redacted]".
@@ -42,6 +47,44 @@ type RecordedRequest struct {
 	// Duration is the real time the registry took to answer, fault
 	// latency included; 0 while the answer is being worked out.
 	Duration time.Duration
+}
+
+// DecodeBody decodes the request's JSON body into v (passwords read
+// "[redacted]", tokens "lgn_[redacted]"). A request without a body is an
+// error, as is a body that does not decode.
+func (q RecordedRequest) DecodeBody(v any) error {
+	if len(q.Body) == 0 {
+		return fmt.Errorf("legiontest: %s %s has no body", q.Method, q.Path)
+	}
+	if err := json.Unmarshal(q.Body, v); err != nil {
+		return fmt.Errorf("legiontest: %s %s: decoding the body: %w", q.Method, q.Path, err)
+	}
+	return nil
+}
+
+// String is the request in one line for a failure message:
+// "POST /packages/publish → 201", "GET /packages?page=2 → 200"; a request
+// still being answered reads "→ …", one whose connection a fault reset
+// "→ reset".
+func (q RecordedRequest) String() string {
+	target := q.Path
+	if q.Query != "" {
+		target += "?" + q.Query
+	}
+	status := strconv.Itoa(q.Status)
+	if q.Status == 0 {
+		status = "…"
+		if q.Duration > 0 {
+			status = "reset"
+		}
+	}
+	return q.Method + " " + target + " → " + status
+}
+
+// RequestsWithStatus returns the recorded requests answered with one of
+// the statuses given, in the order they arrived.
+func (r *Registry) RequestsWithStatus(status ...int) []RecordedRequest {
+	return r.requests(func(q *RecordedRequest) bool { return slices.Contains(status, q.Status) })
 }
 
 // maxRecorded is how many requests the record keeps: the most recent ones,
@@ -127,6 +170,8 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	noBody bool // a HEAD request: the answer's headers only
+	broken bool // a fault broke the connection
+	abort  bool // ServeHTTP must end with http.ErrAbortHandler
 }
 
 func (w *statusWriter) WriteHeader(code int) {

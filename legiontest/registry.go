@@ -16,6 +16,7 @@ import (
 // with NewRegistry, or a Server around one with NewServer.
 type Registry struct {
 	clock   Clock
+	pwIter  int // password hash rounds
 	maxBody int64
 	bodyTO  time.Duration // bound on reading a request body
 
@@ -44,7 +45,7 @@ type Registry struct {
 // NewRegistry returns an empty registry configured by opts, with any
 // WithSeed data loaded.
 func NewRegistry(opts ...Option) (*Registry, error) {
-	cfg := config{clock: systemClock{}, maxBody: DefaultMaxBodyBytes, bodyTimeout: DefaultBodyTimeout}
+	cfg := config{clock: systemClock{}, maxBody: DefaultMaxBodyBytes, bodyTimeout: DefaultBodyTimeout, pwIter: DefaultPasswordIterations}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -55,6 +56,7 @@ func NewRegistry(opts ...Option) (*Registry, error) {
 	}
 	r := &Registry{
 		clock:   cfg.clock,
+		pwIter:  cfg.pwIter,
 		maxBody: cfg.maxBody,
 		bodyTO:  cfg.bodyTimeout,
 		st:      newState(),

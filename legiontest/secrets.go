@@ -95,13 +95,22 @@ func (r *Registry) newTokenLocked(st *state, u *userRec, name, value string, sco
 }
 
 // Passwords are stored as iterated, salted SHA-256: sum₀ = SHA-256(salt ‖
-// password), sumᵢ = SHA-256(sumᵢ₋₁ ‖ salt), passwordIterations times. This
-// is a test fake: the iteration count keeps sign-ups fast, not attackers
-// slow.
+// password), sumᵢ = SHA-256(sumᵢ₋₁ ‖ salt), for the registry's iteration
+// count (WithPasswordIterations). A test's passwords protect nothing, so
+// the default is one round: seeding a thousand users costs no time. A
+// registry whose state is written to disk (legion-registry -state) uses
+// StrongPasswordIterations. Each hash keeps its own count, so a snapshot
+// restores whatever it was written with.
 const (
-	passwordAlgorithm  = "sha256-iterated"
-	passwordIterations = 10000
-	saltLen            = 16
+	passwordAlgorithm = "sha256-iterated"
+	saltLen           = 16
+
+	// DefaultPasswordIterations is the rounds of a registry built without
+	// WithPasswordIterations.
+	DefaultPasswordIterations = 1
+	// StrongPasswordIterations is what legion-registry uses with -state.
+	StrongPasswordIterations = 10_000
+	maxPasswordIterations    = 10_000_000
 )
 
 type passwordHash struct {
@@ -128,7 +137,7 @@ func (r *Registry) newPasswordLocked(pw string) (passwordHash, error) {
 	if _, err := io.ReadFull(r.rng, salt); err != nil {
 		return passwordHash{}, fmt.Errorf("legiontest: generating a salt: %w", err)
 	}
-	return passwordHash{salt: salt, sum: hashPassword(pw, salt, passwordIterations), iter: passwordIterations}, nil
+	return passwordHash{salt: salt, sum: hashPassword(pw, salt, r.pwIter), iter: r.pwIter}, nil
 }
 
 func (p passwordHash) verify(pw string) bool {

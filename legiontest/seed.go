@@ -43,6 +43,10 @@ type SeedToken struct {
 	Value string `json:"value,omitempty"`
 	// Scopes default to read and publish.
 	Scopes []legion.Scope `json:"scopes,omitempty"`
+	// CreatedAt defaults to the user's CreatedAt; LastUsedAt to never
+	// used. A token unused for 100 days needs no clock tricks.
+	CreatedAt  time.Time `json:"createdAt"`
+	LastUsedAt time.Time `json:"lastUsedAt"`
 }
 
 // SeedPackage is a package with its versions. The package-level metadata
@@ -116,6 +120,9 @@ func (r *Registry) addSeedUserLocked(st *state, su SeedUser, now time.Time) erro
 		if _, err := seedTokenScopes(t); err != nil {
 			return err
 		}
+		if !t.LastUsedAt.IsZero() && !t.CreatedAt.IsZero() && t.LastUsedAt.Before(t.CreatedAt) {
+			return fmt.Errorf("legiontest: token %q of %s: lastUsedAt is before createdAt", t.Name, su.Username)
+		}
 		if t.Value != "" {
 			if !validTokenFormat(t.Value) {
 				return fmt.Errorf("legiontest: token %q of %s: must be lgn_ and 32 letters or digits", t.Name, su.Username)
@@ -136,8 +143,16 @@ func (r *Registry) addSeedUserLocked(st *state, su SeedUser, now time.Time) erro
 	}
 	for _, t := range su.Tokens {
 		scopes, _ := seedTokenScopes(t)
-		if _, err := r.newTokenLocked(st, u, strings.TrimSpace(t.Name), t.Value, scopes, created); err != nil {
+		at := created
+		if !t.CreatedAt.IsZero() {
+			at = t.CreatedAt.UTC().Truncate(time.Millisecond)
+		}
+		tok, err := r.newTokenLocked(st, u, strings.TrimSpace(t.Name), t.Value, scopes, at)
+		if err != nil {
 			return err
+		}
+		if !t.LastUsedAt.IsZero() {
+			st.tokens[hashToken(tok)].lastUsedAt = t.LastUsedAt.UTC().Truncate(time.Millisecond)
 		}
 	}
 	return nil

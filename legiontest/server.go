@@ -1,6 +1,7 @@
 package legiontest
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -25,11 +26,24 @@ type Server struct {
 // closes it when the test ends. Invalid options or seed data fail the test.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	return newServer(t, "NewServer", httptest.NewServer, opts)
+}
+
+// NewTLSServer is NewServer over HTTPS, with a certificate of httptest's
+// that Client trusts (and no other client does). Its clients wait on a
+// ManualClock as NewServer's do.
+func NewTLSServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	return newServer(t, "NewTLSServer", httptest.NewTLSServer, opts)
+}
+
+func newServer(t testing.TB, name string, start func(http.Handler) *httptest.Server, opts []Option) *Server {
+	t.Helper()
 	r, err := NewRegistry(opts...)
 	if err != nil {
-		t.Fatalf("legiontest.NewServer: %v", err)
+		t.Fatalf("legiontest.%s: %v", name, err)
 	}
-	srv := httptest.NewServer(r)
+	srv := start(r)
 	s := &Server{Registry: r, URL: srv.URL + BasePath, t: t, srv: srv}
 	t.Cleanup(s.Close)
 	return s

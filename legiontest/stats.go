@@ -15,21 +15,19 @@ func (r *Registry) stats(c *reqCtx) (int, any) {
 	return http.StatusOK, statsBody{true, r.statsLocked()}
 }
 
+// statsLocked reads the totals and the most downloaded packages from the
+// index, without a look at every package.
 func (r *Registry) statsLocked() legion.Stats {
-	all := make([]*pkgRec, 0, len(r.st.pkgs))
-	var downloads int64
-	for _, p := range r.st.pkgs {
-		all = append(all, p)
-		downloads += p.downloads
-	}
-	sortPackages(all, "downloads")
+	ix := r.st.idx
+	ix.ready(r.st.pkgs)
+	n := len(r.st.pkgs)
 	popular := make([]legion.Package, 0, popularCount)
-	for _, p := range all[:min(popularCount, len(all))] {
+	for _, p := range ix.page(byDownloads, false, 0, min(popularCount, n)) {
 		popular = append(popular, p.summary())
 	}
 	return legion.Stats{
-		Packages:  int64(len(all)),
-		Downloads: downloads,
+		Packages:  int64(n),
+		Downloads: ix.downloads,
 		Users:     int64(len(r.st.users)),
 		Popular:   popular,
 	}

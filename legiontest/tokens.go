@@ -65,10 +65,13 @@ func (r *Registry) createToken(c *reqCtx) (int, any) {
 	return http.StatusCreated, createdTokenBody{true, r.st.tokens[hashToken(tok)].public(), tok}
 }
 
+// revokeToken revokes a token of the caller's account that holds no scope
+// the calling token lacks (as creation grants none): a leaked read token
+// cannot cut off CI's publish token. A token may always revoke itself.
 func (r *Registry) revokeToken(c *reqCtx) (int, any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	u, _, f := r.authLocked(c, "")
+	u, caller, f := r.authLocked(c, "")
 	if f != nil {
 		return c.failWith(f)
 	}
@@ -79,6 +82,13 @@ func (r *Registry) revokeToken(c *reqCtx) (int, any) {
 		return c.fail(http.StatusNotFound, "token not found")
 	}
 	t := u.tokens[i]
+	if t != caller {
+		for _, s := range t.scopes {
+			if !caller.has(s) {
+				return c.fail(http.StatusForbidden, fmt.Sprintf("this token lacks the %s scope, so it cannot revoke a token that has it", s))
+			}
+		}
+	}
 	delete(r.st.tokens, t.hash)
 	delete(r.st.tokenIDs, t.id)
 	u.tokens = slices.Delete(u.tokens, i, i+1)
@@ -86,10 +96,6 @@ func (r *Registry) revokeToken(c *reqCtx) (int, any) {
 }
 
 // ShortID returns the id of a token as the registry names it: in the
-// token listing and in DELETE /tokens/{id}, which RevokeToken takes.
-func ShortID(token string) string {
-	if len(token) < 8 {
-		return ""
-	}
-	return token[len(token)-8:]
-}
+// token listing and in DELETE /tokens/{id}, which RevokeToken takes. It is
+// legion.ShortID, kept here for tests.
+func ShortID(token string) string { return legion.ShortID(token) }

@@ -1,6 +1,7 @@
 package legiontest
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -59,6 +60,41 @@ func validEmail(s string) bool {
 }
 
 const emailRule = "must be an address like name@example.com"
+
+// Limits on what a version carries, so that one publish cannot make every
+// listing, search page and /stats answer heavy. Lengths in characters
+// except the readme's, in bytes. A longer value is answered 400 naming the
+// field; seeds and -state files are held to the same limits.
+const (
+	MaxDescriptionLen = 1000
+	MaxLicenseLen     = 100
+	MaxReadmeBytes    = 64 << 10
+	MaxKeywords       = 32
+	MaxKeywordLen     = 50
+	MaxDependencies   = 256
+)
+
+// checkSizes reports the first field of req over its limit.
+func checkSizes(req legion.PublishRequest) string {
+	switch {
+	case utf8.RuneCountInString(req.Description) > MaxDescriptionLen:
+		return fmt.Sprintf("description must be at most %d characters", MaxDescriptionLen)
+	case utf8.RuneCountInString(req.License) > MaxLicenseLen:
+		return fmt.Sprintf("license must be at most %d characters", MaxLicenseLen)
+	case len(req.Readme) > MaxReadmeBytes:
+		return fmt.Sprintf("readme must be at most %d bytes", MaxReadmeBytes)
+	case len(req.Keywords) > MaxKeywords:
+		return fmt.Sprintf("keywords must hold at most %d keywords", MaxKeywords)
+	case len(req.Dependencies) > MaxDependencies:
+		return fmt.Sprintf("dependencies must hold at most %d packages", MaxDependencies)
+	}
+	for i, k := range req.Keywords {
+		if utf8.RuneCountInString(k) > MaxKeywordLen {
+			return fmt.Sprintf("keywords[%d] must be at most %d characters", i, MaxKeywordLen)
+		}
+	}
+	return ""
+}
 
 const minPassword = 8
 

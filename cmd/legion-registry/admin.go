@@ -21,7 +21,11 @@ import (
 // says otherwise.
 //
 //	POST   /_admin/faults          JSON fault → {"id": "1"}
+//	GET    /_admin/faults          the faults installed, in the order tried
+//	DELETE /_admin/faults          remove every fault
 //	DELETE /_admin/faults/{id}
+//	POST   /_admin/reset           back to the state at start; no faults, no record
+//	POST   /_admin/restore         a snapshot (GET /_admin/snapshot) as the state
 //	PUT    /_admin/rate-limit      {"n": 60, "window": "1m", "by": "token"}
 //	GET    /_admin/requests        the request record
 //	POST   /_admin/reset-requests
@@ -40,14 +44,24 @@ func newFaultTable(reg *legiontest.Registry) *faultTable {
 	return &faultTable{reg: reg, remove: map[string]func(){}}
 }
 
-// add installs f, which checkFault has accepted, and returns its id.
+// add installs f, which checkFault has accepted, and returns its id, which
+// names it in the registry's Faults.
 func (t *faultTable) add(f legiontest.Fault) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.seq++
 	id := strconv.Itoa(t.seq)
+	f.Name = id
 	t.remove[id] = t.reg.AddFault(f)
 	return id
+}
+
+// clear removes every fault.
+func (t *faultTable) clear() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.reg.ClearFaults()
+	clear(t.remove)
 }
 
 // delete removes the fault id; it reports false for an unknown id. A fault
@@ -65,15 +79,20 @@ func (t *faultTable) delete(id string) bool {
 }
 
 type admin struct {
-	reg    *legiontest.Registry
-	faults *faultTable
-	mux    *http.ServeMux
+	reg      *legiontest.Registry
+	faults   *faultTable
+	rollback func() // back to the data at start
+	mux      *http.ServeMux
 }
 
-func newAdmin(reg *legiontest.Registry, faults *faultTable) *admin {
-	a := &admin{reg: reg, faults: faults, mux: http.NewServeMux()}
+func newAdmin(reg *legiontest.Registry, faults *faultTable, rollback func()) *admin {
+	a := &admin{reg: reg, faults: faults, rollback: rollback, mux: http.NewServeMux()}
 	a.mux.HandleFunc("POST /_admin/faults", a.addFault)
+	a.mux.HandleFunc("GET /_admin/faults", a.listFaults)
+	a.mux.HandleFunc("DELETE /_admin/faults", a.clearFaults)
 	a.mux.HandleFunc("DELETE /_admin/faults/{id}", a.deleteFault)
+	a.mux.HandleFunc("POST /_admin/reset", a.reset)
+	a.mux.HandleFunc("POST /_admin/restore", a.restore)
 	a.mux.HandleFunc("PUT /_admin/rate-limit", a.setRateLimit)
 	a.mux.HandleFunc("GET /_admin/requests", a.requests)
 	a.mux.HandleFunc("POST /_admin/reset-requests", a.resetRequests)
@@ -87,16 +106,49 @@ func newAdmin(reg *legiontest.Registry, faults *faultTable) *admin {
 func (a *admin) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
 // faultJSON is a legiontest.Fault as JSON: field names as in Go or lower
-// case, Header values a string or a list, Latency a duration string
-// ("250ms") or nanoseconds (as json.Marshal writes a time.Duration).
+// case (an unknown field is refused), Header values a string or a list,
+// Latency a duration string ("250ms") or nanoseconds (as json.Marshal
+// writes a time.Duration), Disconnect "reset", "mid-body" or the number.
+// Name is the server's: the fault's id replaces it.
 type faultJSON struct {
-	Method  string                     `json:"method"`
-	Path    string                     `json:"path"`
-	Status  int                        `json:"status"`
-	Times   int                        `json:"times"`
-	Header  map[string]json.RawMessage `json:"header"`
-	Body    string                     `json:"body"`
-	Latency duration                   `json:"latency"`
+	Name       string                     `json:"name"`
+	Method     string                     `json:"method"`
+	Path       string                     `json:"path"`
+	Query      map[string]string          `json:"query"`
+	BodyField  map[string]string          `json:"bodyField"`
+	Skip       int                        `json:"skip"`
+	Status     int                        `json:"status"`
+	Times      int                        `json:"times"`
+	Header     map[string]json.RawMessage `json:"header"`
+	Body       string                     `json:"body"`
+	Disconnect disconnect                 `json:"disconnect"`
+	Latency    duration                   `json:"latency"`
+	OnClock    bool                       `json:"onClock"`
+}
+
+type disconnect legiontest.Disconnect
+
+func (d *disconnect) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		switch s {
+		case "", "none":
+			*d = disconnect(legiontest.Answer)
+		case "reset":
+			*d = disconnect(legiontest.ResetConnection)
+		case "mid-body":
+			*d = disconnect(legiontest.CloseMidBody)
+		default:
+			return fmt.Errorf("disconnect %q: want reset or mid-body", s)
+		}
+		return nil
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New(`disconnect: want "reset", "mid-body" or a number`)
+	}
+	*d = disconnect(n)
+	return nil
 }
 
 type duration time.Duration
@@ -121,12 +173,19 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 
 func (fj faultJSON) fault() (legiontest.Fault, error) {
 	f := legiontest.Fault{
-		Method:  strings.ToUpper(fj.Method),
-		Path:    fj.Path,
-		Status:  fj.Status,
-		Times:   fj.Times,
-		Body:    fj.Body,
-		Latency: time.Duration(fj.Latency),
+		Method:     strings.ToUpper(fj.Method),
+		Path:       fj.Path,
+		Query:      fj.Query,
+		BodyField:  fj.BodyField,
+		Skip:       fj.Skip,
+		Status:     fj.Status,
+		Times:      fj.Times,
+		Body:       fj.Body,
+		Disconnect: legiontest.Disconnect(fj.Disconnect),
+		Latency:    time.Duration(fj.Latency),
+	}
+	if fj.OnClock {
+		return f, errors.New("onClock: this server runs on the system clock")
 	}
 	if f.Method == "*" {
 		f.Method = ""
@@ -164,6 +223,57 @@ func (a *admin) addFault(w http.ResponseWriter, r *http.Request) {
 	id := a.faults.add(f)
 	reply(w, http.StatusCreated, answer{Success: true, ID: id, Fault: describeFault(f)})
 }
+
+// faultListed is one installed fault as GET /_admin/faults shows it.
+type faultListed struct {
+	ID    string `json:"id"`
+	Fault string `json:"fault"`
+	Skip  int    `json:"skip,omitempty"`
+	Times int    `json:"times,omitempty"` // left; 0: until removed
+}
+
+func (a *admin) listFaults(w http.ResponseWriter, r *http.Request) {
+	out := []faultListed{}
+	for _, f := range a.reg.Faults() {
+		out = append(out, faultListed{ID: f.Name, Fault: describeFault(f), Skip: f.Skip, Times: f.Times})
+	}
+	reply(w, http.StatusOK, struct {
+		Success bool          `json:"success"`
+		Faults  []faultListed `json:"faults"`
+	}{true, out})
+}
+
+func (a *admin) clearFaults(w http.ResponseWriter, r *http.Request) {
+	a.faults.clear()
+	reply(w, http.StatusOK, answer{Success: true})
+}
+
+// reset puts the registry back as it started (the -seed or -state data),
+// with no faults and an empty request record, so that a suite in another
+// language can isolate its tests. The rate limit stays as set.
+func (a *admin) reset(w http.ResponseWriter, r *http.Request) {
+	a.rollback()
+	a.faults.clear()
+	a.reg.ResetRequests()
+	reply(w, http.StatusOK, answer{Success: true})
+}
+
+// restore replaces the state with the snapshot in the body, all or
+// nothing; faults and the request record stay.
+func (a *admin) restore(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxSnapshotBody+1))
+	if err != nil || len(data) > maxSnapshotBody {
+		fail(w, http.StatusBadRequest, "could not read the body (at most 1 GiB)")
+		return
+	}
+	if err := a.reg.Restore(data); err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	reply(w, http.StatusOK, answer{Success: true})
+}
+
+const maxSnapshotBody = 1 << 30
 
 func (a *admin) deleteFault(w http.ResponseWriter, r *http.Request) {
 	if !a.faults.delete(r.PathValue("id")) {
@@ -256,8 +366,9 @@ func (a *admin) snapshot(w http.ResponseWriter, r *http.Request) {
 
 const maxAdminBody = 1 << 20
 
-// decode reads a JSON object body, whatever the Content-Type; it answers
-// 400 itself and reports false when it cannot.
+// decode reads a JSON object body, whatever the Content-Type, refusing
+// unknown fields as -seed does; it answers 400 itself and reports false
+// when it cannot.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
 	if err != nil || len(data) > maxAdminBody {
@@ -268,8 +379,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		fail(w, http.StatusBadRequest, "the body must be a JSON object")
 		return false
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // "tiems": 1 must not install a permanent fault
+	if err := dec.Decode(v); err != nil {
 		fail(w, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		return false
+	}
+	if dec.More() {
+		fail(w, http.StatusBadRequest, "invalid JSON: data after the object")
 		return false
 	}
 	return true

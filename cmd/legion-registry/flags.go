@@ -26,6 +26,7 @@ type config struct {
 	bodyTO     time.Duration
 	tokenSeed  *uint64 // nil: tokens from crypto/rand
 	admin      *bool   // nil: on for a loopback address, off otherwise
+	tls        bool
 }
 
 const usageText = `usage: legion-registry [flags]
@@ -68,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		cfg.tokenSeed = &n
 		return nil
 	})
+	fs.BoolVar(&cfg.tls, "tls", false, "serve HTTPS with a self-signed certificate generated at start, printed (PEM) on stderr")
 	fs.Var(&optBool{p: &cfg.admin}, "admin", "serve the admin routes under /_admin/ (NO authentication); default: on for a\nloopback -addr only")
 
 	if err := fs.Parse(args); err != nil {

@@ -1,9 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,7 +36,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "legion-registry: "+format+"\n", a...) }
 
-	reg, err := newRegistry(cfg, logf)
+	reg, loaded, err := newRegistry(cfg, logf)
 	if err != nil {
 		logf("%v", err)
 		return 1
@@ -62,10 +61,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logf("warning: the admin routes have no authentication and %s is not a loopback address", tcp)
 	}
 	root := baseURL(cfg.addr, tcp)
+	if cfg.tls {
+		host, _, _ := net.SplitHostPort(cfg.addr)
+		cert, certPEM, err := selfSigned(host)
+		if err != nil {
+			ln.Close()
+			logf("-tls: %v", err)
+			return 1
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		root = "https" + strings.TrimPrefix(root, "http")
+		logf("-tls: a certificate for this run (%s); trust it to connect:\n%s", fingerprint(cert.Certificate[0]), certPEM)
+	}
 	if cfg.stateFile != "" {
-		// Write once now, so that a path that cannot be written fails at
-		// start rather than at shutdown, when the state would be lost.
-		if err := saveState(reg, cfg.stateFile); err != nil {
+		// Write once now (or, when the state came from the file, check
+		// that its directory takes a new file), so that a path that cannot
+		// be written fails at start rather than at shutdown, when the state
+		// would be lost.
+		err := checkWritable(cfg.stateFile)
+		if loaded == nil && err == nil {
+			err = saveState(reg, cfg.stateFile)
+		}
+		if err != nil {
 			ln.Close()
 			logf("%v", err)
 			return 1
@@ -74,8 +91,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	var h http.Handler = reg
 	if adminOn {
-		h = withAdmin(reg, newAdmin(reg, faults))
+		h = withAdmin(reg, newAdmin(reg, faults, reg.Checkpoint()))
 	}
+	h = withDocument(h)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -118,64 +136,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-// newRegistry builds the registry: from the -state file when it exists,
-// else from the -seed file.
-func newRegistry(cfg *config, logf func(string, ...any)) (*legiontest.Registry, error) {
+// newRegistry builds the registry: from the -state file when it exists
+// (loaded is then its content), else from the -seed file.
+func newRegistry(cfg *config, logf func(string, ...any)) (reg *legiontest.Registry, loaded []byte, err error) {
 	opts := []legiontest.Option{legiontest.WithBodyTimeout(cfg.bodyTO)}
+	if cfg.stateFile != "" {
+		// The state file keeps password hashes on disk: make them costly
+		// to attack. Without -state nothing is kept, and hashing is cheap.
+		opts = append(opts, legiontest.WithPasswordIterations(legiontest.StrongPasswordIterations))
+	}
 	if cfg.tokenSeed != nil {
 		opts = append(opts, legiontest.WithTokenSeed(*cfg.tokenSeed))
 	}
 	if cfg.rateN > 0 {
 		opts = append(opts, legiontest.WithRateLimit(cfg.rateN, cfg.rateWindow, cfg.rateBy))
 	}
-	reg, err := legiontest.NewRegistry(opts...)
+	reg, err = legiontest.NewRegistry(opts...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.stateFile != "" {
 		data, err := os.ReadFile(cfg.stateFile)
 		switch {
 		case err == nil:
 			if err := reg.Restore(data); err != nil {
-				return nil, fmt.Errorf("-state %s: %w", cfg.stateFile, err)
+				return nil, nil, fmt.Errorf("-state %s: %w", cfg.stateFile, err)
 			}
 			if cfg.seedFile != "" {
 				logf("-state %s exists: -seed %s is not loaded", cfg.stateFile, cfg.seedFile)
 			}
-			return reg, nil
+			return reg, data, nil
 		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("-state: %w", err)
+			return nil, nil, fmt.Errorf("-state: %w", err)
 		}
 	}
 	if cfg.seedFile != "" {
-		seed, err := readSeed(cfg.seedFile)
+		seed, err := legiontest.LoadSeed(cfg.seedFile)
 		if err != nil {
-			return nil, err
+			return nil, nil, fmt.Errorf("-seed: %w", err)
 		}
 		if err := reg.Seed(seed); err != nil {
-			return nil, fmt.Errorf("-seed %s: %w", cfg.seedFile, err)
+			return nil, nil, fmt.Errorf("-seed %s: %w", cfg.seedFile, err)
 		}
 	}
-	return reg, nil
-}
-
-// readSeed decodes a legiontest.Seed, rejecting unknown fields: a typo in a
-// fixture should not silently drop data.
-func readSeed(name string) (legiontest.Seed, error) {
-	var seed legiontest.Seed
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return seed, fmt.Errorf("-seed: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&seed); err != nil {
-		return seed, fmt.Errorf("-seed %s: %w", name, err)
-	}
-	if dec.More() {
-		return seed, fmt.Errorf("-seed %s: data after the JSON object", name)
-	}
-	return seed, nil
+	return reg, nil, nil
 }
 
 // baseURL is http://host:port for the listener, with a loopback host in
@@ -214,6 +218,21 @@ func describeFault(f legiontest.Fault) string {
 		p = "*"
 	}
 	s := fmt.Sprintf("%s %s → %d", m, p, f.Status)
+	switch f.Disconnect {
+	case legiontest.ResetConnection:
+		s = fmt.Sprintf("%s %s → connection reset", m, p)
+	case legiontest.CloseMidBody:
+		s += " closed mid-body"
+	}
+	if len(f.Query) > 0 {
+		s += fmt.Sprintf(" query %v", f.Query)
+	}
+	if len(f.BodyField) > 0 {
+		s += fmt.Sprintf(" body %v", f.BodyField)
+	}
+	if f.Skip > 0 {
+		s += fmt.Sprintf(" (after %d)", f.Skip)
+	}
 	if f.Times > 0 {
 		s += fmt.Sprintf(" (%d times)", f.Times)
 	}

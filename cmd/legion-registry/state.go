@@ -22,6 +22,20 @@ func saveState(reg *legiontest.Registry, name string) error {
 	})
 }
 
+// checkWritable reports an error when no file can be written in name's
+// directory, or name is not a regular file, as saving there would fail.
+func checkWritable(name string) error {
+	if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("-state %s: not a regular file", name)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".probe-*")
+	if err != nil {
+		return fmt.Errorf("-state: %w", err)
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
+}
+
 // writeFileAtomic replaces name with what write produces, so that name is
 // at every moment either the old file or the whole new one: it writes a
 // temporary file in the same directory, syncs it, renames it over name and
