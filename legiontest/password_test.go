@@ -54,10 +54,10 @@ func TestPasswordIterations(t *testing.T) {
 	if err := cheap.Restore(data); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cheap.Client().Login(ctx(), legion.LoginRequest{Username: "alice", Password: "alice-password"}); err != nil {
+	if _, err := cheap.Client().Login(ctx(), legion.LoginRequest{Username: "alice", Password: legion.NewSecret("alice-password")}); err != nil {
 		t.Errorf("login after restoring a strong hash: %v", err)
 	}
-	_, err = cheap.Client().Login(ctx(), legion.LoginRequest{Username: "alice", Password: "alice-passwore"})
+	_, err = cheap.Client().Login(ctx(), legion.LoginRequest{Username: "alice", Password: legion.NewSecret("alice-passwore")})
 	wantStatus(t, err, 401, "")
 	for _, n := range []int{0, -1, 10_000_001} {
 		if _, err := legiontest.NewRegistry(legiontest.WithPasswordIterations(n)); err == nil {
