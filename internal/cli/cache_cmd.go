@@ -25,7 +25,8 @@ integrity is in the cache installs with no request, which is what lets
 
 'cache verify' hashes every entry and removes those whose files do not
 match their key (an install would discard them anyway, and fetch them
-again). 'cache clean' removes every entry and version list.`,
+again). 'cache clean' removes every entry and version list (and nothing
+else in the directory).`,
 	run: (*app).runCache,
 }
 
@@ -76,7 +77,7 @@ func (a *app) runCache(ctx context.Context, fs *flagSet, args []string) error {
 }
 
 // walk checks (or, with clean, removes) every entry and version list. Only
-// content/ and versions/ are touched, never the rest of the directory
+// content/, versions/ and index/ are touched, never the rest of the directory
 // (LEGION_CACHE may name a directory that holds other things too).
 func (c *contentCache) walk(ctx context.Context, clean bool, rep *cacheReport) error {
 	root := filepath.Join(c.dir, "content", "sha512")
@@ -128,6 +129,12 @@ func (c *contentCache) walk(ctx context.Context, clean bool, rep *cacheReport) e
 				rep.Damaged = append(rep.Damaged, "versions/"+e.Name())
 				os.Remove(filepath.Join(c.dir, "versions", e.Name()))
 			}
+		}
+	}
+	if clean {
+		// The index only points at contents, all of them gone now.
+		if err := os.RemoveAll(filepath.Join(c.dir, "index")); err != nil {
+			rep.Problems = append(rep.Problems, err.Error())
 		}
 	}
 	slices.Sort(rep.Damaged)

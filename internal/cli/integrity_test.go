@@ -275,7 +275,15 @@ func TestSharedCacheAndOffline(t *testing.T) {
 	if !strings.Contains(r.stdout, "removed damaged ") || !strings.Contains(r.stdout, "3 entries") {
 		t.Errorf("cache verify: %s", r.stdout)
 	}
+	keep := filepath.Join(cache, "not-legions.txt")
+	os.WriteFile(keep, []byte("mine\n"), 0o644)
 	r = third.ok("pkg", "cache", "clean")
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("cache clean removed a file that is not legion's: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cache, "index")); err == nil {
+		t.Error("cache clean left the index")
+	}
 	if !strings.HasPrefix(r.stdout, "removed 2 entries") {
 		t.Errorf("cache clean: %s", r.stdout)
 	}
