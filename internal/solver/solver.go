@@ -66,13 +66,16 @@ type solver struct {
 	steps    int
 	maxSteps int
 	sol      Solution
+	parsed   map[string]*semrange.Range // ranges by text
+	// decisionIdx[l] is the index of the assignment that opened level l.
+	decisionIdx []int
 }
 
 // Solve finds one version of every package the project needs, or returns
 // a *Failure explaining why none exists. Other errors are the source's, the
 // context's, ErrTooComplex, or a project range that is not valid.
 func Solve(ctx context.Context, prob Problem) (*Solution, error) {
-	s := &solver{ctx: ctx, prob: prob, byName: map[string]int{}, maxSteps: prob.MaxSteps}
+	s := &solver{ctx: ctx, prob: prob, byName: map[string]int{}, maxSteps: prob.MaxSteps, decisionIdx: []int{0}}
 	if s.maxSteps <= 0 {
 		s.maxSteps = DefaultMaxSteps
 	}
@@ -181,6 +184,22 @@ func (s *solver) rangeSet(pid int, raw string, r *semrange.Range) bitset {
 	return b
 }
 
+// parse parses a range once per text.
+func (s *solver) parse(raw string) (*semrange.Range, error) {
+	if r, ok := s.parsed[raw]; ok {
+		return r, nil
+	}
+	r, err := semrange.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if s.parsed == nil {
+		s.parsed = map[string]*semrange.Range{}
+	}
+	s.parsed[raw] = r
+	return r, nil
+}
+
 func (s *solver) addIncompat(in *incompat) {
 	for _, t := range in.terms {
 		p := s.pkgs[t.pkg]
@@ -200,11 +219,11 @@ func (s *solver) propagate(pid int) error {
 			in := incs[i]
 			d, conflict := s.propagateOne(in)
 			if conflict {
-				learned, err := s.resolveConflict(in)
+				learned, level, err := s.resolveConflict(in)
 				if err != nil {
 					return err
 				}
-				d, conflict = s.propagateOne(learned)
+				d, conflict = s.propagateAt(learned, level)
 				if conflict || d < 0 {
 					return fmt.Errorf("solver: internal error: a learned incompatibility does not propagate")
 				}
@@ -223,6 +242,11 @@ func (s *solver) propagate(pid int) error {
 // every other term is satisfied, returning its package (-1 for none), or
 // reports that in is satisfied: a conflict.
 func (s *solver) propagateOne(in *incompat) (derived int, conflict bool) {
+	return s.propagateAt(in, s.level)
+}
+
+// propagateAt is propagateOne recording the derivation at level.
+func (s *solver) propagateAt(in *incompat, level int) (derived int, conflict bool) {
 	unsat := -1
 	for i, t := range in.terms {
 		switch t.relationTo(s.known(t.pkg)) {
@@ -239,18 +263,30 @@ func (s *solver) propagateOne(in *incompat) (derived int, conflict bool) {
 		return -1, true
 	}
 	t := in.terms[unsat]
-	s.derive(s.inverse(t), in)
+	// The derivation holds from the highest level among the assignments
+	// that satisfy the other terms: recording it there keeps it across
+	// backjumps to any level above that.
+	at := 0
+	for i, u := range in.terms {
+		if i != unsat {
+			if j := s.satisfier(u); j >= 0 {
+				at = max(at, s.assigns[j].level)
+			}
+		}
+	}
+	s.assignAt(s.inverse(t), in, min(at, level))
 	return t.pkg, false
 }
 
 // resolveConflict derives, from the satisfied incompatibility in and the
 // causes of its satisfiers, an incompatibility that unit propagation can
 // use after backjumping, and backjumps (pub's conflict resolution). When
-// the derivation reaches the project itself, solving fails.
-func (s *solver) resolveConflict(in *incompat) (*incompat, error) {
+// the derivation reaches the project itself, solving fails. It returns
+// the incompatibility to propagate and its assertion level.
+func (s *solver) resolveConflict(in *incompat) (*incompat, int, error) {
 	s.sol.Conflicts++
 	if err := s.step(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	learned := false
 	for !in.isFailure() {
@@ -261,7 +297,7 @@ func (s *solver) resolveConflict(in *incompat) (*incompat, error) {
 		for _, t := range in.terms {
 			idx := s.satisfier(t)
 			if idx < 0 {
-				return nil, fmt.Errorf("solver: internal error: a conflicting term has no satisfier")
+				return nil, 0, fmt.Errorf("solver: internal error: a conflicting term has no satisfier")
 			}
 			if idx > recent {
 				if recent >= 0 {
@@ -283,11 +319,16 @@ func (s *solver) resolveConflict(in *incompat) (*incompat, error) {
 		}
 		sat := s.assigns[recent]
 		if prevLevel < sat.level || sat.cause == nil {
-			s.backtrack(prevLevel)
+			// The learned incompatibility is unit at any level from
+			// prevLevel to just below the satisfier's. Going back only to
+			// the latter (chronological backjumping) keeps the unrelated
+			// decisions taken since prevLevel: a conflict deep in one
+			// branch of a wide tree does not undo all the others.
+			s.backtrack(max(prevLevel, sat.level-1))
 			if learned {
 				s.addIncompat(in)
 			}
-			return in, nil
+			return in, prevLevel, nil
 		}
 		var terms []term
 		for _, t := range in.terms {
@@ -308,7 +349,7 @@ func (s *solver) resolveConflict(in *incompat) (*incompat, error) {
 		in = next
 		learned = true
 	}
-	return nil, &Failure{s: s, root: in}
+	return nil, 0, &Failure{s: s, root: in}
 }
 
 func sameTerm(a, b term) bool { return a.absent == b.absent && a.set.equal(b.set) }
@@ -413,7 +454,7 @@ func (s *solver) dependencies(pid, vi int) ([]*incompat, error) {
 	parsed := make([]*semrange.Range, len(names))
 	var fetch []string
 	for i, name := range names {
-		r, err := semrange.Parse(v.Deps[name])
+		r, err := s.parse(v.Deps[name])
 		if err != nil {
 			return []*incompat{{terms: []term{single()}, cause: causeUnusable,
 				reason: fmt.Sprintf("it depends on %s with an invalid range %q", name, v.Deps[name])}}, nil
