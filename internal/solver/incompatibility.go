@@ -1,6 +1,9 @@
 package solver
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // cause says where an incompatibility comes from.
 type cause int
@@ -50,6 +53,10 @@ func (s *solver) newIncompat(terms []term, c cause) *incompat {
 		} else {
 			merged[i] = merged[i].intersect(t)
 		}
+	}
+	if c == causeConflict {
+		// In the order the packages were reached, for explanations.
+		slices.SortStableFunc(merged, func(a, b term) int { return a.pkg - b.pkg })
 	}
 	return &incompat{terms: merged, cause: c}
 }
