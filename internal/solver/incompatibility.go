@@ -67,10 +67,6 @@ func (in *incompat) isFailure() bool {
 	return len(in.terms) == 0 || len(in.terms) == 1 && in.terms[0].pkg == rootID && in.terms[0].positive()
 }
 
-// external reports whether the incompatibility is a fact rather than
-// derived.
-func (in *incompat) external() bool { return in.cause != causeConflict }
-
 // single returns the one term of in with the given sign, if exactly one.
 func (in *incompat) single(positive bool) (term, bool) {
 	var found term
