@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	legion "github.com/legion-registry/legion-go"
 	"github.com/legion-registry/legion-go/legiontest"
 )
 
@@ -111,6 +113,54 @@ func BenchmarkInstallLatency(b *testing.B) {
 			b.ReportMetric(float64(local)/1e6, "local-ms")
 			b.ReportMetric(float64(elapsed)/float64(floor), "xfloor")
 			b.ReportMetric(float64(elapsed-local)/float64(floor), "xfloor-net")
+		})
+	}
+}
+
+// BenchmarkResolveLatency measures the resolution alone (the solver and
+// its speculative fetching, no downloads, no legion_modules) of the same
+// tree at the same latency. Its floor is the larger of depth × latency
+// (one round trip per level) and requests ÷ concurrency × latency; it
+// makes one request per package.
+//
+//	go test ./internal/cli/ -run '^$' -bench ResolveLatency -benchtime 3x
+func BenchmarkResolveLatency(b *testing.B) {
+	const (
+		depth   = 10
+		width   = 20
+		latency = 50 * time.Millisecond
+	)
+	srv := legiontest.NewServer(b)
+	manifest := seedTree(b, srv, depth, width)
+	m, err := ParseManifest([]byte(manifest))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.AddFault(legiontest.Fault{Method: http.MethodGet, Latency: latency})
+	c, err := legion.NewClient(legion.WithBaseURL(srv.URL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, conc := range []int{16, 64} {
+		b.Run(fmt.Sprintf("concurrency=%d", conc), func(b *testing.B) {
+			var elapsed time.Duration
+			var requests int
+			for i := 0; i < b.N; i++ {
+				srv.ResetRequests()
+				start := time.Now()
+				s := &Solver{Root: "bench", Source: registrySource{c}, Concurrency: conc}
+				res, err := s.Solve(context.Background(), m.Dependencies)
+				if err != nil || len(res.Packages) != depth*width {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(start)
+				requests += len(srv.Requests())
+			}
+			perOp := time.Duration(requests/b.N) * latency / time.Duration(conc)
+			floor := max(time.Duration(depth)*latency, perOp)
+			b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
+			b.ReportMetric(float64(floor)/1e6, "floor-ms")
+			b.ReportMetric(float64(elapsed)/float64(b.N)/float64(floor), "xfloor")
 		})
 	}
 }
