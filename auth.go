@@ -37,7 +37,7 @@ func (c *Client) Signup(ctx context.Context, req SignupRequest) (*Session, error
 	if at := strings.IndexByte(req.Email, '@'); at < 1 || at == len(req.Email)-1 {
 		return nil, &ArgumentError{Arg: "email", Reason: "must be an address like name@example.com"}
 	}
-	if req.Password == "" {
+	if req.Password.IsZero() {
 		return nil, &ArgumentError{Arg: "password", Reason: "must not be empty"}
 	}
 	return c.session(ctx, "/auth/signup", struct {
@@ -54,7 +54,7 @@ func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) 
 	if err := validateUsername(req.Username); err != nil {
 		return nil, err
 	}
-	if req.Password == "" {
+	if req.Password.IsZero() {
 		return nil, &ArgumentError{Arg: "password", Reason: "must not be empty"}
 	}
 	return c.session(ctx, "/auth/login", struct {
@@ -64,11 +64,14 @@ func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) 
 }
 
 func (c *Client) session(ctx context.Context, path string, body any) (*Session, error) {
+	if c != nil && c.cleartext {
+		return nil, errCleartext("a password")
+	}
 	var env sessionEnvelope
 	if err := c.send(ctx, request{method: "POST", path: path, body: body}, &env); err != nil {
 		return nil, err
 	}
-	return &Session{Token: Secret(env.Token), User: env.User.user()}, nil
+	return &Session{Token: NewSecret(env.Token), User: env.User.user()}, nil
 }
 
 // Me returns the account the client's token belongs to.

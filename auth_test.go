@@ -18,11 +18,11 @@ func TestSignup(t *testing.T) {
 		testBody(t, r, `{"username":"alice","email":"alice@example.com","password":"hunter2xx"}`)
 		reply(w, 201, `{"success":true,"token":"lgn_new0123456789","user":{"username":"alice","email":"alice@example.com","created_at":"2026-01-01 00:00:00"}}`)
 	})
-	got, err := c.Signup(context.Background(), SignupRequest{Username: "alice", Email: "alice@example.com", Password: "hunter2xx"})
+	got, err := c.Signup(context.Background(), SignupRequest{Username: "alice", Email: "alice@example.com", Password: NewSecret("hunter2xx")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Session{Token: "lgn_new0123456789", User: User{Username: "alice", Email: "alice@example.com", CreatedAt: mustTime("2026-01-01T00:00:00Z")}}
+	want := &Session{Token: NewSecret("lgn_new0123456789"), User: User{Username: "alice", Email: "alice@example.com", CreatedAt: mustTime("2026-01-01T00:00:00Z")}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Signup (-want +got):\n%s", diff)
 	}
@@ -36,7 +36,7 @@ func TestLogin(t *testing.T) {
 		testBody(t, r, `{"username":"alice","password":"hunter2xx"}`)
 		reply(w, 200, `{"success":true,"token":"lgn_login0123","user":{"username":"alice"}}`)
 	})
-	got, err := c.Login(context.Background(), LoginRequest{Username: "alice", Password: "hunter2xx"})
+	got, err := c.Login(context.Background(), LoginRequest{Username: "alice", Password: NewSecret("hunter2xx")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestLoginWithoutToken(t *testing.T) {
 	srv.handle("/auth/login", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 200, `{"success":true}`)
 	})
-	_, err := c.Login(context.Background(), LoginRequest{Username: "alice", Password: "hunter2xx"})
+	_, err := c.Login(context.Background(), LoginRequest{Username: "alice", Password: NewSecret("hunter2xx")})
 	if !errors.Is(err, ErrInvalidResponse) {
 		t.Errorf("err = %v, want ErrInvalidResponse", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,6 +26,9 @@ const (
 	// maxResponseBytes caps every response body read; a registry answer is
 	// JSON metadata, never an artifact, so 16 MiB is generous.
 	maxResponseBytes = 16 << 20
+	// maxErrorBodyBytes caps the body of an answer outside 2xx: only its
+	// message is read.
+	maxErrorBodyBytes = 64 << 10
 )
 
 // Client talks to one Legion registry as one identity. It is immutable and
@@ -35,12 +39,18 @@ type Client struct {
 	baseURL   string // without a trailing slash
 	userAgent string
 	hc        *http.Client // every attempt's; nil in a Client not built by NewClient
+	// cleartext is set for a plain-HTTP base URL on a host that is not
+	// loopback, without WithInsecureHTTP: no credential may be sent there.
+	cleartext bool
+	// limitKey names the client in the rate-limit memory: its origin and
+	// a digest of its token (the token itself is kept out of reach).
+	limitKey string
 }
 
 // config is what the options set; a Client keeps it so that With can derive.
 type config struct {
 	baseURL     string
-	token       string
+	token       Secret // behind a function: see Secret
 	httpClient  *http.Client
 	userAgent   string
 	logger      *slog.Logger
@@ -50,6 +60,9 @@ type config struct {
 	timeout     time.Duration
 	attemptHook func(context.Context, Attempt)
 	shared      *shared
+	// insecureHTTP lets a token or password go over plain HTTP to a host
+	// that is not loopback (WithInsecureHTTP).
+	insecureHTTP bool
 
 	// now is the registry's clock: it dates Retry-After and the rate-limit
 	// memory. advanceTo, set through internal/hook by legiontest, makes
@@ -106,11 +119,15 @@ func (cfg config) build(opts []Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	base, err := parseBaseURL(cfg.baseURL)
+	base, u, err := parseBaseURL(cfg.baseURL)
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{cfg: cfg, baseURL: base, userAgent: "legion-go/" + SDKVersion}
+	c.cleartext = u.Scheme == "http" && !isLoopback(u.Hostname()) && !cfg.insecureHTTP
+	if c.cleartext && !cfg.token.IsZero() {
+		return nil, errCleartext("a token")
+	}
 	if cfg.userAgent != "" {
 		c.userAgent = cfg.userAgent + " " + c.userAgent
 	}
@@ -122,45 +139,68 @@ func (cfg config) build(opts []Option) (*Client, error) {
 		// a busy service runs calls at once, not net/http's default of 2,
 		// which makes a third concurrent call dial anew each time.
 		t.MaxIdleConnsPerHost = maxIdlePerHost
+		t.OnProxyConnectResponse = onProxyConnectResponse
 		cfg.shared.transport = t
 	}
-	c.hc = c.cfg.transportClient()
+	o := originOf(u)
+	c.hc = c.cfg.transportClient(o)
+	c.limitKey = rateKey(o, cfg.token)
 	return c, nil
 }
 
-func parseBaseURL(raw string) (string, error) {
+func parseBaseURL(raw string) (string, *url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", &ArgumentError{Arg: "base URL", Reason: "not a URL"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "not a URL"}
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", &ArgumentError{Arg: "base URL", Reason: "scheme must be http or https"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "scheme must be http or https"}
 	}
 	if u.Host == "" {
-		return "", &ArgumentError{Arg: "base URL", Reason: "has no host"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "has no host"}
 	}
 	// Credentials in a URL end up in logs and error messages; the registry
 	// authenticates with a bearer token instead.
 	if u.User != nil {
-		return "", &ArgumentError{Arg: "base URL", Reason: "must not carry credentials; use WithToken"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "must not carry credentials; use WithToken"}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", &ArgumentError{Arg: "base URL", Reason: "must not have a query or fragment"}
+		return "", nil, &ArgumentError{Arg: "base URL", Reason: "must not have a query or fragment"}
 	}
-	return strings.TrimRight(u.String(), "/"), nil
+	return strings.TrimRight(u.String(), "/"), u, nil
+}
+
+// isLoopback reports a host that never leaves the machine: "localhost" or
+// a loopback address. Only these may see a credential over plain HTTP.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func errCleartext(what string) error {
+	return &ArgumentError{Arg: "base URL", Reason: "plain http:// to a host that is not loopback would expose " + what +
+		" to anyone on the path; use https, or WithInsecureHTTP() on a network you trust"}
 }
 
 // BaseURL returns the registry base URL the client sends to.
-func (c *Client) BaseURL() string { return c.baseURL }
+func (c *Client) BaseURL() string {
+	if c == nil {
+		return ""
+	}
+	return c.baseURL
+}
 
 // HasToken reports whether the client sends a bearer token.
-func (c *Client) HasToken() bool { return c.cfg.token != "" }
+func (c *Client) HasToken() bool { return c != nil && !c.cfg.token.IsZero() }
 
 // Format prints the client without its token, whatever the verb, so that
 // logging a Client (or a struct holding one) cannot leak the credential.
 func (c Client) Format(f fmt.State, _ rune) {
 	token := "none"
-	if c.cfg.token != "" {
+	if !c.cfg.token.IsZero() {
 		token = "[redacted]"
 	}
 	fmt.Fprintf(f, "legion.Client{baseURL: %s, token: %s}", c.baseURL, token)

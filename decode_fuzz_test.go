@@ -100,7 +100,7 @@ var decoders = []func(data []byte) error{
 			return nil
 		}
 		t := env.created()
-		return need(t.Value != "" && t.ID != "", "created token without value or id")
+		return need(!t.Value.IsZero() && t.ID != "", "created token without value or id")
 	},
 	func(data []byte) error { // Stats
 		var env statsEnvelope

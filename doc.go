@@ -43,9 +43,10 @@
 //
 // # Secrets
 //
-// Tokens and passwords travel in fields of type [Secret], which prints,
-// formats, logs and encodes to JSON as "[redacted]"; call Reveal for the
-// value. A Client never prints its token, and no error or log record carries
+// Tokens and passwords travel in fields of type [Secret] (made with
+// [NewSecret]), which prints, formats, logs and encodes to JSON, text and
+// gob as "[redacted]", and keeps its value behind a function that printers
+// walking values by reflection cannot reach; call Reveal for the value. A Client never prints its token, and no error or log record carries
 // it: text from the server is scrubbed of anything token-shaped.
 //
 // # Downloads

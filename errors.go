@@ -14,7 +14,8 @@ import (
 // Error is what every method returns when the registry answers with a status
 // outside 2xx, or with a 2xx whose body is not a valid answer (then it
 // matches ErrInvalidResponse and no status sentinel, and StatusCode is the
-// 2xx: its RequestID is what a support ticket quotes). Compare it with the
+// 2xx: its RequestID is what a support ticket quotes), or with a redirect
+// it did not follow (then it matches ErrRedirect). Compare it with the
 // sentinels below using errors.Is, or read its fields with errors.As.
 type Error struct {
 	StatusCode int           // HTTP status of the last response
@@ -25,10 +26,11 @@ type Error struct {
 	RetryAfter time.Duration // from Retry-After, when the server sent it
 	Attempts   int           // requests sent, counting retries
 
-	invalid error // why a 2xx answer was refused; it wraps ErrInvalidResponse
+	invalid error // why the answer was refused: ErrInvalidResponse (wrapped) or ErrRedirect
 }
 
-// Unwrap gives ErrInvalidResponse (and its cause) for a refused 2xx answer.
+// Unwrap gives ErrInvalidResponse (and its cause) for a refused 2xx answer,
+// ErrRedirect for a redirect not followed.
 func (e *Error) Unwrap() error { return e.invalid }
 
 func (e *Error) Error() string {
@@ -91,6 +93,49 @@ var ErrInvalidArgument = errors.New("legion: invalid argument")
 // cannot be decoded (or that says "success": false).
 var ErrInvalidResponse = errors.New("legion: invalid response")
 
+// ErrOutcomeUnknown matches the error of a call that changes something
+// (a POST other than Audit) whose request may have reached the registry
+// but whose answer never came: the connection dropped after the request
+// was written, the attempt timed out, or the context ended mid-request.
+// Such a call is not re-sent, since it may have acted. Find out before
+// repeating it: for a token, ListTokens; for an unpublish, ListVersions;
+// for signup, Login. Publish checks by itself and returns this only when
+// that check could not be made; then look with ListVersions.
+var ErrOutcomeUnknown = errors.New("legion: outcome unknown")
+
+// outcomeError is the error matching ErrOutcomeUnknown: the failure that
+// left the outcome open and, for Publish, why the check could not settle it.
+type outcomeError struct {
+	op    string // "POST https://…/tokens", "publish name@1.0.0"
+	cause error
+	check error // nil when no check was made
+}
+
+// outcome builds an outcomeError, keeping the first cause of an earlier one.
+func outcome(op string, cause, check error) *outcomeError {
+	var prev *outcomeError
+	if errors.As(cause, &prev) {
+		cause = prev.cause
+	}
+	return &outcomeError{op: op, cause: cause, check: check}
+}
+
+func (e *outcomeError) Error() string {
+	s := "legion: " + e.op + ": outcome unknown, the request may have reached the registry: " + e.cause.Error()
+	if e.check != nil {
+		s += "; checking failed: " + e.check.Error()
+	}
+	return s
+}
+
+func (e *outcomeError) Unwrap() []error {
+	errs := []error{ErrOutcomeUnknown, e.cause}
+	if e.check != nil {
+		errs = append(errs, e.check)
+	}
+	return errs
+}
+
 // ErrNoToken is returned, before any request, by a method that needs
 // authentication on a client without a token. It also matches
 // ErrUnauthorized, so callers handling "not logged in" need one check.
@@ -120,8 +165,10 @@ func (e *ArgumentError) Error() string {
 func (e *ArgumentError) Is(target error) bool { return target == ErrInvalidArgument }
 
 // tokenPattern finds anything token-shaped in text from the server, so that
-// an error message echoing a credential cannot carry it further.
-var tokenPattern = regexp.MustCompile(`lgn_[A-Za-z0-9_\-]+`)
+// an error message echoing a credential cannot carry it further: "lgn_"
+// and whatever follows up to a space, since a token may hold any printable
+// character (validateToken).
+var tokenPattern = regexp.MustCompile(`lgn_\S+`)
 
 func redactTokens(s string) string {
 	if !strings.Contains(s, "lgn_") {
@@ -129,6 +176,24 @@ func redactTokens(s string) string {
 	}
 	return tokenPattern.ReplaceAllString(s, "lgn_[redacted]")
 }
+
+// scrubbed returns err, or, when its text holds something token-shaped (a
+// transport error quoting a header line or a Location), an error with the
+// same chain and that text redacted.
+func scrubbed(err error) error {
+	if err == nil || !strings.Contains(err.Error(), "lgn_") {
+		return err
+	}
+	return &scrubbedError{err: err}
+}
+
+type scrubbedError struct{ err error }
+
+func (e *scrubbedError) Error() string { return redactTokens(e.err.Error()) }
+
+// Unwrap keeps errors.Is and errors.As working (context.DeadlineExceeded,
+// *net.OpError…); the inner error's own text is not redacted.
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // excerpt makes a short one-line summary of a body that is not JSON.
 func excerpt(body []byte) string {

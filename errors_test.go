@@ -134,7 +134,7 @@ func TestArgumentValidation(t *testing.T) {
 		{"query", func() error { _, err := c.Search(ctx, "  ", nil); return err }},
 		{"username", func() error { _, err := c.GetUser(ctx, ""); return err }},
 		{"email", func() error {
-			_, err := c.Signup(ctx, SignupRequest{Username: "a", Email: "nope", Password: "x"})
+			_, err := c.Signup(ctx, SignupRequest{Username: "a", Email: "nope", Password: NewSecret("x")})
 			return err
 		}},
 		{"password", func() error { _, err := c.Login(ctx, LoginRequest{Username: "a"}); return err }},

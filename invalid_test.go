@@ -22,7 +22,7 @@ func TestEmptySuccessIsInvalid(t *testing.T) {
 		extra []string
 	}{
 		"Signup": {"/auth/signup", func(c *Client) (any, error) {
-			return c.Signup(ctx0(), SignupRequest{Username: "alice", Email: "a@example.com", Password: "hunter2xx"})
+			return c.Signup(ctx0(), SignupRequest{Username: "alice", Email: "a@example.com", Password: NewSecret("hunter2xx")})
 		}, []string{`{"success":true,"token":"lgn_x"}`, `{"success":true,"user":{"username":"alice"}}`}},
 		"Me": {"/auth/me", func(c *Client) (any, error) { return c.Me(ctx0()) },
 			[]string{`{"success":true,"user":{"email":"a@example.com"}}`}},

@@ -132,11 +132,11 @@ func fixtureCall(f liveFixture) (func(context.Context, *Client) (any, error), bo
 	switch route := f.Method + " " + segs[0]; {
 	case route == "POST auth" && n == 2 && segs[1] == "signup":
 		return func(ctx context.Context, c *Client) (any, error) {
-			return c.Signup(ctx, SignupRequest{Username: body.Username, Email: body.Email, Password: Secret(body.Password)})
+			return c.Signup(ctx, SignupRequest{Username: body.Username, Email: body.Email, Password: NewSecret(body.Password)})
 		}, true
 	case route == "POST auth" && n == 2 && segs[1] == "login":
 		return func(ctx context.Context, c *Client) (any, error) {
-			return c.Login(ctx, LoginRequest{Username: body.Username, Password: Secret(body.Password)})
+			return c.Login(ctx, LoginRequest{Username: body.Username, Password: NewSecret(body.Password)})
 		}, true
 	case route == "GET auth" && n == 2 && segs[1] == "me":
 		return func(ctx context.Context, c *Client) (any, error) { return c.Me(ctx) }, true

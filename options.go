@@ -26,7 +26,7 @@ func WithToken(token string) Option {
 		if err := validateToken(token); err != nil {
 			return err
 		}
-		c.token = token
+		c.token = NewSecret(token)
 		return nil
 	}
 }
@@ -34,7 +34,7 @@ func WithToken(token string) Option {
 // WithoutToken removes the token, for a derived anonymous client.
 func WithoutToken() Option {
 	return func(c *config) error {
-		c.token = ""
+		c.token = Secret{}
 		return nil
 	}
 }
@@ -53,7 +53,8 @@ func validateToken(token string) error {
 }
 
 // WithHTTPClient sets the http.Client that carries requests (its Transport,
-// Timeout, Jar and CheckRedirect are used). The SDK never closes its idle
+// Timeout and Jar are used; its CheckRedirect is
+// consulted only for a redirect the SDK would follow, see ErrRedirect). The SDK never closes its idle
 // connections, so it may be shared.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
@@ -125,6 +126,19 @@ func WithTimeout(d time.Duration) Option {
 			return &ArgumentError{Arg: "timeout", Reason: "must be positive"}
 		}
 		c.timeout = d
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows a token (and Login's or Signup's password) to go
+// over plain http:// to a host that is not loopback. Without it, NewClient
+// refuses such a base URL with a token, and Login and Signup refuse to send
+// a password there. The risk: anyone on the path — a proxy, a shared
+// network — reads the bearer token and can publish as you. Use it only on a
+// network you trust end to end; loopback needs no opt-in.
+func WithInsecureHTTP() Option {
+	return func(c *config) error {
+		c.insecureHTTP = true
 		return nil
 	}
 }

@@ -2,6 +2,7 @@ package legion
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/url"
 	"strconv"
@@ -43,6 +44,9 @@ type PackageVersion struct {
 	// so a caller can tell "no dependencies" from "not included here".
 	Dependencies map[string]string `json:"dependencies"`
 	PublishedAt  time.Time         `json:"publishedAt"`
+	// Reconciled is set by Publish when the publish's answer was lost and
+	// the versions list showed that it happened (see Publish).
+	Reconciled bool `json:"-"`
 }
 
 // Sort orders a package listing.
@@ -148,11 +152,26 @@ func (c *Client) AllPackages(ctx context.Context, opts *ListOptions) iter.Seq2[P
 			o.Limit = MaxLimit
 		}
 		var size, seen int // the registry's page size; packages up to here
+		var prev []string  // the previous page's names
 		for {
 			list, err := c.ListPackages(ctx, &o)
 			if err != nil {
 				yield(Package{}, err)
 				return
+			}
+			// A registry that ignores "page" serves the same page again:
+			// stop rather than loop forever or yield duplicates, and say
+			// so when its total promises more.
+			if len(list.Packages) > 0 && samePage(prev, list.Packages) {
+				if list.Total > seen {
+					yield(Package{}, fmt.Errorf("%w: page %d repeats page %d (the registry ignores \"page\"); %d of %d packages listed",
+						ErrInvalidResponse, o.Page, o.Page-1, seen, list.Total))
+				}
+				return
+			}
+			prev = prev[:0]
+			for _, p := range list.Packages {
+				prev = append(prev, p.Name)
 			}
 			for _, p := range list.Packages {
 				if !yield(p, nil) {
@@ -196,6 +215,18 @@ func (c *Client) GetPackage(ctx context.Context, name string) (*Package, error) 
 	}
 	p := env.pkg()
 	return &p, nil
+}
+
+func samePage(prev []string, ps []Package) bool {
+	if len(prev) != len(ps) {
+		return false
+	}
+	for i := range ps {
+		if ps[i].Name != prev[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // ListVersions returns every published version of a package with its

@@ -2,11 +2,13 @@ package legion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
+	"github.com/Masterminds/semver/v3"
 	"github.com/legion-registry/legion-go/internal/semrange"
 )
 
@@ -22,8 +24,16 @@ type PublishRequest struct {
 }
 
 // Publish publishes a new package, or a new version of one the token's
-// user owns. It is never retried after a 5xx or a lost answer, so it cannot
-// run twice; on ErrConflict the version was already published.
+// user owns. It is never re-sent after a 5xx. When its answer is lost (the
+// connection dropped, the attempt timed out) it looks before giving up: it
+// reads the versions list (never GET /packages/{name}, which would count a
+// download). If the version is there with the dependencies sent, the
+// publish happened and Publish returns it with Reconciled set; if it is not
+// there, Publish sends it once more (a 409 then goes through the same
+// check). Only when that check cannot be made does Publish fail with an
+// error matching ErrOutcomeUnknown: the version may or may not exist; look
+// with ListVersions before publishing again. On ErrConflict the version
+// was already published (by another call).
 //
 // POST /packages/publish
 func (c *Client) Publish(ctx context.Context, req PublishRequest) (*PackageVersion, error) {
@@ -36,7 +46,32 @@ func (c *Client) Publish(ctx context.Context, req PublishRequest) (*PackageVersi
 	if err := validateDependencies(req.Dependencies); err != nil {
 		return nil, err
 	}
-	var env publishEnvelope
+	want, _ := semrange.ParseVersion(req.Version)
+	v, err := c.publishOnce(ctx, req, want)
+	for resent := false; err != nil && errors.Is(err, ErrOutcomeUnknown); resent = true {
+		op := "publish " + req.Name + "@" + req.Version
+		found, conflict, cerr := c.published(ctx, req, want)
+		switch {
+		case cerr != nil:
+			return nil, outcome(op, err, cerr)
+		case conflict != nil:
+			return nil, conflict
+		case found != nil:
+			return found, nil
+		case resent:
+			return nil, outcome(op, err, errors.New("the version is not listed after the publish was sent twice"))
+		}
+		v, err = c.publishOnce(ctx, req, want)
+		if errors.Is(err, ErrConflict) {
+			// An earlier publish may have run after all: look again.
+			err = outcome(op, err, nil)
+		}
+	}
+	return v, err
+}
+
+func (c *Client) publishOnce(ctx context.Context, req PublishRequest, want *semver.Version) (*PackageVersion, error) {
+	env := publishEnvelope{wantName: req.Name, wantVersion: want}
 	if err := c.send(ctx, request{method: "POST", path: "/packages/publish", body: req, auth: true}, &env); err != nil {
 		return nil, err
 	}
@@ -47,9 +82,53 @@ func (c *Client) Publish(ctx context.Context, req PublishRequest) (*PackageVersi
 		v.Name = req.Name
 	}
 	if v.Version == nil {
-		v.Version, _ = semrange.ParseVersion(req.Version)
+		v.Version = want
 	}
 	return &v, nil
+}
+
+// published looks for req's version after a publish whose answer was lost:
+// the version with Reconciled set when it is listed with the dependencies
+// sent, nothing when it is not listed, a conflict (matching ErrConflict)
+// when it is listed with other dependencies (another publish made it), or
+// the error of the look itself.
+func (c *Client) published(ctx context.Context, req PublishRequest, want *semver.Version) (found *PackageVersion, conflict, err error) {
+	vs, err := c.ListVersions(ctx, req.Name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, nil // no such package: nothing was published
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range vs {
+		v := vs[i]
+		if v.Version == nil || !sameVersion(v.Version, want) {
+			continue
+		}
+		if v.Dependencies == nil {
+			// The list leaves dependencies out: the download metadata
+			// has them, and does not count a download.
+			d, err := c.Download(ctx, req.Name, req.Version)
+			if err != nil {
+				return nil, nil, err
+			}
+			v.Dependencies = d.Dependencies
+		}
+		if !sameDependencies(v.Dependencies, req.Dependencies) {
+			return nil, fmt.Errorf("legion: publish %s@%s: the answer was lost, and the registry lists this version with other dependencies: %w",
+				req.Name, req.Version, ErrConflict), nil
+		}
+		if v.Name == "" {
+			v.Name = req.Name
+		}
+		v.Reconciled = true
+		return &v, nil, nil
+	}
+	return nil, nil, nil
+}
+
+func sameDependencies(a, b map[string]string) bool {
+	return len(a) == len(b) && maps.Equal(a, b)
 }
 
 // Unpublish removes a package the token's user owns.

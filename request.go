@@ -29,7 +29,8 @@ type request struct {
 }
 
 // send performs r and decodes a 2xx answer into out (nil when the answer
-// carries nothing the caller needs). A final failure is logged at Warn.
+// carries nothing the caller needs: it is then still checked to be a JSON
+// object that does not say "success": false, or an empty 204). A final failure is logged at Warn.
 func (c *Client) send(ctx context.Context, r request, out envelope) error {
 	if ctx == nil {
 		return &ArgumentError{Arg: "context", Reason: "must not be nil"}
@@ -47,7 +48,7 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 }
 
 func (c *Client) do(ctx context.Context, r request, u string, out envelope) error {
-	if r.auth && c.cfg.token == "" {
+	if r.auth && c.cfg.token.IsZero() {
 		return ErrNoToken
 	}
 	var body any
@@ -71,12 +72,16 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.cfg.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.token)
+	if token := c.cfg.token.Reveal(); token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 
 	resp, err := cl.retryClient().Do(req)
 	if err != nil {
+		err = scrubbed(err)
+		if pe, ok := proxyRefusal(err); ok && ctx.Err() == nil {
+			return proxyAPIError(pe, r.method, u, cl.attempts)
+		}
 		// With PassthroughErrorHandler a response can come back beside an
 		// error (the context ended just after it arrived): close it.
 		if resp != nil {
@@ -85,12 +90,20 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 		// Context errors come back bare; transport errors as *url.Error,
 		// whose text names the method and URL but never a header.
 		if ctx.Err() != nil {
-			if cl.lastErr != nil && !errors.Is(cl.lastErr, ctx.Err()) {
-				return fmt.Errorf("legion: %s %s: %w (last attempt: %w)", r.method, u, ctx.Err(), cl.lastErr)
+			err = fmt.Errorf("legion: %s %s: %w", r.method, u, ctx.Err())
+			switch {
+			case cl.lastAnswer != nil:
+				err = fmt.Errorf("legion: %s %s: %w (last answer: %w)", r.method, u, ctx.Err(), cl.lastAnswer)
+			case cl.lastErr != nil && !errors.Is(cl.lastErr, ctx.Err()):
+				err = fmt.Errorf("legion: %s %s: %w (last attempt: %w)", r.method, u, ctx.Err(), cl.lastErr)
 			}
-			return fmt.Errorf("legion: %s %s: %w", r.method, u, ctx.Err())
+		} else {
+			err = fmt.Errorf("legion: %w", err)
 		}
-		return fmt.Errorf("legion: %w", err)
+		if !cl.idempotent && cl.lostAnswer {
+			return outcome(r.method+" "+u, err, nil)
+		}
+		return err
 	}
 	defer resp.Body.Close()
 	var data []byte
@@ -100,10 +113,13 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 		defer bb.recycle()
 	} else { // a response go-retryablehttp made up; not seen in practice
 		var buf bytes.Buffer
-		readErr = readCapped(&buf, resp.Body)
+		readErr = readCapped(&buf, resp.Body, maxResponseBytes)
 		data = buf.Bytes()
 	}
 
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return c.redirectError(resp, r.method, u, cl.attempts)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		if resp.StatusCode == http.StatusNotFound && r.goneOnRetry && cl.lostAnswer {
 			// An earlier attempt's answer was lost and now the thing is
@@ -116,7 +132,11 @@ func (c *Client) do(ctx context.Context, r request, u string, out envelope) erro
 		return c.invalidAnswer(resp, r.method, u, data, cl.attempts, fmt.Errorf("reading body: %w", readErr))
 	}
 	if out == nil {
-		return nil
+		if resp.StatusCode == http.StatusNoContent && len(bytes.TrimSpace(data)) == 0 {
+			return nil
+		}
+		// An answer that carries nothing must still say it succeeded.
+		out = new(ackEnvelope)
 	}
 	if err := decodeAnswer(data, out); err != nil {
 		return c.invalidAnswer(resp, r.method, u, data, cl.attempts, err)

@@ -2,10 +2,12 @@ package legion
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -26,6 +28,7 @@ type call struct {
 	waitUntil  time.Time     // when that backoff ends, on the registry's clock
 	start      time.Time     // when the current attempt was sent (real time)
 	lastErr    error         // the last attempt's transport error
+	lastAnswer *Error        // the last attempt's answer outside 2xx
 	// lostAnswer records an attempt whose answer never came: the server
 	// may have acted on it (a DELETE's retry may then find nothing).
 	lostAnswer bool
@@ -74,8 +77,19 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	if retry && cl.attempts >= cl.c.cfg.maxAttempts {
 		retry = false // go-retryablehttp stops here whatever we say
 	}
+	err = scrubbed(err)
+	cl.lastAnswer = nil
+	if resp != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
+		// Kept so that a call cancelled in the backoff that follows
+		// still says what the registry answered.
+		var body []byte
+		if bb, ok := resp.Body.(*bufferedBody); ok {
+			body = bb.buf.Bytes()
+		}
+		cl.lastAnswer = cl.c.apiError(resp, cl.method, cl.url, body, cl.attempts)
+	}
+	cl.lastErr = err
 	if err != nil {
-		cl.lastErr = err
 		// A failure to connect reached nothing; any other may have.
 		cl.lostAnswer = cl.lostAnswer || !neverSent(err)
 	}
@@ -86,10 +100,11 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 func (cl *call) decide(ctx context.Context, now time.Time, resp *http.Response, err error) (retry bool, reason string, _ error) {
 	cfg := &cl.c.cfg
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
-		// Remember the registry's demand for every client of this token,
-		// whatever happens to this call.
+		// Remember the registry's demand for every client of this token
+		// at this registry, whatever happens to this call; never for
+		// longer than the cap (see rateMemory).
 		if d, ok := parseRetryAfter(resp.Header, now); ok {
-			cl.c.limits().hold(cfg.token, now.Add(d))
+			cl.c.limits().hold(cl.c.limitKey, now, d, cfg.maxWait)
 		}
 	}
 	retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
@@ -97,6 +112,9 @@ func (cl *call) decide(ctx context.Context, now time.Time, resp *http.Response, 
 		return false, "", perr
 	}
 	if err != nil {
+		if pe, ok := proxyRefusal(err); ok && pe.status < 500 {
+			return false, "", nil // a 407 does not go away by waiting
+		}
 		if !cl.idempotent && !neverSent(err) {
 			return false, "", nil // the server may have acted: never twice
 		}
@@ -167,9 +185,31 @@ func (c *Client) jitter(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceiling))) + 1
 }
 
-// neverSent reports a failure to connect: the request did not reach the
-// server, so even a POST may be sent again.
+// neverSent reports a failure before any byte of the request was written,
+// so that even a POST may be sent again: a failure to connect (or to reach
+// the registry through a proxy), a TLS handshake that failed (a server
+// that speaks plain HTTP included), and Go's own "nothing written" error
+// for a pooled connection the server had closed. (Go retries that last one
+// itself, once, when the request's body can be rewound, which
+// go-retryablehttp's can.)
 func neverSent(err error) bool {
 	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
+		return true
+	}
+	if _, ok := proxyRefusal(err); ok {
+		return true // the proxy refused to connect to the registry
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) || errors.Is(err, http.ErrSchemeMismatch) {
+		return true
+	}
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Err != nil && ue.Err.Error() == errServerClosedIdle
 }
+
+// errServerClosedIdle is the text of net/http's unexported error for a
+// request never written on a pooled connection the server had closed; it
+// comes back bare only then (once bytes were written it is wrapped in
+// "transport connection broken").
+const errServerClosedIdle = "http: server closed idle connection"

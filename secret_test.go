@@ -45,7 +45,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if err != nil || created.Value.Reveal() != testToken {
 		t.Fatalf("CreateToken = %v, %v", created, err)
 	}
-	session, err := c.Login(ctx, LoginRequest{Username: "alice", Password: "hunter2xx"})
+	session, err := c.Login(ctx, LoginRequest{Username: "alice", Password: NewSecret("hunter2xx")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
 		texts = append(texts,
 			fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c), fmt.Sprintf(verb, created), fmt.Sprintf(verb, session),
-			fmt.Sprintf(verb, LoginRequest{Username: "alice", Password: "hunter2xx"}))
+			fmt.Sprintf(verb, LoginRequest{Username: "alice", Password: NewSecret("hunter2xx")}))
 	}
 	logger.Info("values", "client", c, "session", session, "token", created.Value)
 	texts = append(texts, logs.String())
@@ -138,14 +138,14 @@ func TestSecretTextEncoders(t *testing.T) {
 	type creds struct {
 		Token Secret `xml:"token" json:"token"`
 	}
-	b, err := xml.Marshal(creds{Token: testToken})
+	b, err := xml.Marshal(creds{Token: NewSecret(testToken)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(b), "TESTtoken") || !strings.Contains(string(b), "[redacted]") {
 		t.Errorf("xml.Marshal = %s", b)
 	}
-	var tm encoding.TextMarshaler = Secret(testToken)
+	var tm encoding.TextMarshaler = NewSecret(testToken)
 	if txt, _ := tm.MarshalText(); string(txt) != "[redacted]" {
 		t.Errorf("MarshalText = %s", txt)
 	}

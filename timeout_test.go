@@ -55,7 +55,7 @@ func TestTimeoutStalledServer(t *testing.T) {
 			var as attempts // counted by the client: a loaded machine may time out before the server sees a request
 			c, srv := setup(t, WithTimeout(100*time.Millisecond), WithMaxAttempts(3), as.option())
 			srv.handle("/stats", stall(tc.partial))
-			srv.handle("/packages/publish", stall(tc.partial))
+			srv.handle("/tokens", stall(tc.partial))
 
 			_, err := c.Stats(context.Background())
 			if !errors.Is(err, context.DeadlineExceeded) {
@@ -69,12 +69,12 @@ func TestTimeoutStalledServer(t *testing.T) {
 			}
 			as.got = nil
 
-			_, err = c.Publish(context.Background(), PublishRequest{Name: "p", Version: "1.0.0"})
-			if !errors.Is(err, context.DeadlineExceeded) {
-				t.Fatalf("Publish: err = %v, want context.DeadlineExceeded", err)
+			_, err = c.CreateToken(context.Background(), CreateTokenRequest{Name: "ci", Scopes: []Scope{ScopeRead}})
+			if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrOutcomeUnknown) {
+				t.Fatalf("CreateToken: err = %v, want context.DeadlineExceeded and ErrOutcomeUnknown", err)
 			}
-			if n := len(as.got); n != 1 || srv.count("/packages/publish") > 1 {
-				t.Errorf("POST attempted %d times (server saw %d), want exactly 1", n, srv.count("/packages/publish"))
+			if n := len(as.got); n != 1 || srv.count("/tokens") > 1 {
+				t.Errorf("POST attempted %d times (server saw %d), want exactly 1", n, srv.count("/tokens"))
 			}
 		})
 	}

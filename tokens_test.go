@@ -45,7 +45,7 @@ func TestCreateToken(t *testing.T) {
 		}
 		want := &CreatedToken{
 			Token: Token{ID: "23456789", Name: "CI token", Scopes: []Scope{ScopeRead, ScopePublish}, CreatedAt: mustTime("2026-01-01T00:00:00Z")},
-			Value: "lgn_fresh0123456789",
+			Value: NewSecret("lgn_fresh0123456789"),
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("CreateToken (-want +got):\n%s", diff)

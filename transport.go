@@ -3,6 +3,7 @@ package legion
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,8 +14,9 @@ import (
 // transportClient is the http.Client every attempt goes through: the
 // caller's (WithHTTPClient) or one over the transport that NewClient created
 // and that every client derived with With shares, so that a service making
-// one client per identity keeps one connection pool.
-func (cfg *config) transportClient() *http.Client {
+// one client per identity keeps one connection pool. Redirects follow
+// redirectPolicy whatever the caller's client says.
+func (cfg *config) transportClient(base origin) *http.Client {
 	var hc http.Client
 	var rt http.RoundTripper = cfg.shared.transport
 	if cfg.httpClient != nil {
@@ -25,6 +27,7 @@ func (cfg *config) transportClient() *http.Client {
 		}
 	}
 	hc.Transport = keepIdle{attemptTransport{rt: rt, timeout: cfg.timeout}}
+	hc.CheckRedirect = redirectPolicy(base, hc.CheckRedirect)
 	return &hc
 }
 
@@ -32,7 +35,7 @@ func (cfg *config) transportClient() *http.Client {
 // client (and every client derived from it with With) owns. It never
 // touches the pool of an http.Client given with WithHTTPClient.
 func (c *Client) CloseIdleConnections() {
-	if c.cfg.shared != nil && c.cfg.shared.transport != nil {
+	if c != nil && c.cfg.shared != nil && c.cfg.shared.transport != nil {
 		c.cfg.shared.transport.CloseIdleConnections()
 	}
 }
@@ -63,13 +66,31 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, t.timedOut(ctx, req, err)
 	}
 	body := newBufferedBody()
-	readErr := readCapped(&body.buf, resp.Body)
-	resp.Body.Close()
+	limit := int64(maxResponseBytes)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// Only a message is wanted from a failure: an excerpt of a huge
+		// error page is as good as all of it, on every attempt.
+		limit = maxErrorBodyBytes
+	}
+	readErr := readCapped(&body.buf, resp.Body, limit)
+	resp.Body.Close() // undrained past the cap: the connection is dropped, not read to the end
 	if readErr != nil && ctx.Err() != nil {
 		body.recycle()
 		return nil, t.timedOut(ctx, req, readErr)
 	}
-	body.err = readErr // a body over the cap, or cut short: the caller decides
+	switch {
+	case readErr == nil:
+	case isTooLarge(readErr):
+		if limit == maxResponseBytes {
+			body.err = readErr // a 2xx over the cap: an invalid answer
+		}
+	default:
+		// The body was cut off after the headers (a reset, an HTTP/2
+		// stream error): no answer arrived, which is a transport failure
+		// that the retry policy may retry.
+		body.recycle()
+		return nil, fmt.Errorf("reading the body of a %d answer: %w", resp.StatusCode, readErr)
+	}
 	body.r.Reset(body.buf.Bytes())
 	resp.Body = body
 	return resp, nil
@@ -128,13 +149,24 @@ func (b *bufferedBody) recycle() {
 	bodyBuffers.Put(b)
 }
 
-// readCapped reads at most maxResponseBytes into buf; a longer body is an
-// error rather than an unbounded allocation.
-func readCapped(buf *bytes.Buffer, r io.Reader) error {
-	_, err := buf.ReadFrom(io.LimitReader(r, maxResponseBytes+1))
-	if err == nil && buf.Len() > maxResponseBytes {
-		buf.Truncate(maxResponseBytes)
-		return fmt.Errorf("body exceeds %d bytes", maxResponseBytes)
+// readCapped reads at most limit bytes into buf; a longer body is a
+// *tooLargeError rather than an unbounded allocation.
+func readCapped(buf *bytes.Buffer, r io.Reader, limit int64) error {
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err == nil && int64(buf.Len()) > limit {
+		buf.Truncate(int(limit))
+		return &tooLargeError{limit: limit}
 	}
 	return err
 }
+
+type tooLargeError struct{ limit int64 }
+
+// isTooLarge is apart so that the error pointer errors.As fills does not
+// escape (and allocate) on every read.
+func isTooLarge(err error) bool {
+	var e *tooLargeError
+	return errors.As(err, &e)
+}
+
+func (e *tooLargeError) Error() string { return fmt.Sprintf("body exceeds %d bytes", e.limit) }

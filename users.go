@@ -27,10 +27,11 @@ func (c *Client) GetUser(ctx context.Context, username string) (*User, error) {
 	return &u, nil
 }
 
-// ListUserPackages returns every package the user has published.
+// ListUserPackages returns every package the user has published, with the
+// total the registry sends (the number of packages when it sends none).
 //
 // GET /users/{username}/packages
-func (c *Client) ListUserPackages(ctx context.Context, username string) ([]Package, error) {
+func (c *Client) ListUserPackages(ctx context.Context, username string) (*PackageList, error) {
 	if err := validateUsername(username); err != nil {
 		return nil, err
 	}
@@ -38,7 +39,11 @@ func (c *Client) ListUserPackages(ctx context.Context, username string) ([]Packa
 	if err := c.send(ctx, request{method: "GET", path: "/users/" + pathSegment(username) + "/packages"}, &env); err != nil {
 		return nil, err
 	}
-	return packages(env.Packages), nil
+	list := &PackageList{Packages: packages(env.Packages), Total: env.Total, Page: env.Page, Limit: env.Limit}
+	if list.Total == 0 {
+		list.Total = len(list.Packages)
+	}
+	return list, nil
 }
 
 func validateUsername(username string) error {

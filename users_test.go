@@ -39,7 +39,7 @@ func TestListUserPackages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []Package{{Name: "a", Latest: mustVersion("1.0.0")}, {Name: "b"}}
+		want := &PackageList{Packages: []Package{{Name: "a", Latest: mustVersion("1.0.0")}, {Name: "b"}}, Total: 2}
 		if diff := cmp.Diff(want, got, cmpOpts); diff != "" {
 			t.Errorf("ListUserPackages (-want +got):\n%s", diff)
 		}

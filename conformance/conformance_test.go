@@ -20,7 +20,7 @@ func TestAuth(t *testing.T) {
 	ctx := ctxFor(t)
 	anon, rec := client(t, "")
 	user := name("auth")
-	password := legion.Secret("pw-" + randomString(12))
+	password := legion.NewSecret("pw-" + randomString(12))
 
 	s, err := anon.Signup(ctx, legion.SignupRequest{Username: user, Email: user + "@example.com", Password: password})
 	ok(t, "signup", err, rec, created...)
@@ -50,7 +50,7 @@ func TestAuth(t *testing.T) {
 		}
 	})
 	t.Run("login wrong password 401", func(t *testing.T) {
-		_, err := anon.Login(ctx, legion.LoginRequest{Username: user, Password: "wrong-" + password})
+		_, err := anon.Login(ctx, legion.LoginRequest{Username: user, Password: legion.NewSecret("wrong-" + password.Reveal())})
 		status(t, "login with a wrong password", err, 401, legion.ErrUnauthorized)
 	})
 	t.Run("me", func(t *testing.T) {
@@ -474,7 +474,7 @@ func TestUsers(t *testing.T) {
 	ps, err := anon.ListUserPackages(ctx, e.other)
 	ok(t, "user packages", err, rec, 200)
 	var names []string
-	for _, p := range ps {
+	for _, p := range ps.Packages {
 		names = append(names, p.Name)
 		if p.Author != "" && p.Author != e.other {
 			t.Errorf("%s listed with author %q", p.Name, p.Author)

@@ -111,7 +111,7 @@ func setup() (*env, error) {
 	}
 	signup := func(tag string) (name, token, password string, err error) {
 		name, password = "lgc-"+ev.run+"-"+tag, "pw-"+randomString(16)
-		s, err := anon.Signup(ctx, legion.SignupRequest{Username: name, Email: name + "@example.com", Password: legion.Secret(password)})
+		s, err := anon.Signup(ctx, legion.SignupRequest{Username: name, Email: name + "@example.com", Password: legion.NewSecret(password)})
 		if err != nil {
 			return "", "", "", fmt.Errorf("signing up %s: %w", name, err)
 		}

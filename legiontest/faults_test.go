@@ -307,12 +307,12 @@ func TestRequestRecordHasNoSecrets(t *testing.T) {
 	srv, _ := newServer(t)
 	anon := srv.Client()
 	const pw = "correct-horse-battery"
-	s, err := anon.Signup(ctx(), legion.SignupRequest{Username: "alice", Email: "alice@example.com", Password: pw})
+	s, err := anon.Signup(ctx(), legion.SignupRequest{Username: "alice", Email: "alice@example.com", Password: legion.NewSecret(pw)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := s.Token.Reveal()
-	if _, err := anon.Login(ctx(), legion.LoginRequest{Username: "alice", Password: pw}); err != nil {
+	if _, err := anon.Login(ctx(), legion.LoginRequest{Username: "alice", Password: legion.NewSecret(pw)}); err != nil {
 		t.Fatal(err)
 	}
 	c := srv.Client(legion.WithToken(tok))

@@ -23,7 +23,7 @@ func TestAccounts(t *testing.T) {
 	srv, clock := newServer(t)
 	anon := srv.Client()
 
-	s, err := anon.Signup(ctx(), legion.SignupRequest{Username: "alice", Email: "alice@example.com", Password: "hunter2xx"})
+	s, err := anon.Signup(ctx(), legion.SignupRequest{Username: "alice", Email: "alice@example.com", Password: legion.NewSecret("hunter2xx")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,11 +45,11 @@ func TestAccounts(t *testing.T) {
 	}
 
 	clock.Advance(time.Hour)
-	l, err := anon.Login(ctx(), legion.LoginRequest{Username: "alice", Password: "hunter2xx"})
+	l, err := anon.Login(ctx(), legion.LoginRequest{Username: "alice", Password: legion.NewSecret("hunter2xx")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Token == s.Token || !tokenRe.MatchString(l.Token.Reveal()) {
+	if l.Token.Equal(s.Token) || !tokenRe.MatchString(l.Token.Reveal()) {
 		t.Errorf("login token %q: want a new token", l.Token.Reveal())
 	}
 	if diff := cmp.Diff(wantUser, l.User); diff != "" {
@@ -58,9 +58,9 @@ func TestAccounts(t *testing.T) {
 	// The login token has both scopes: it can publish.
 	publish(t, srv.Client(legion.WithToken(l.Token.Reveal())), legion.PublishRequest{Name: "by-login", Version: "1.0.0"})
 
-	_, err = anon.Login(ctx(), legion.LoginRequest{Username: "alice", Password: "wrong-password"})
+	_, err = anon.Login(ctx(), legion.LoginRequest{Username: "alice", Password: legion.NewSecret("wrong-password")})
 	wantStatus(t, err, 401, "invalid username or password")
-	_, err = anon.Login(ctx(), legion.LoginRequest{Username: "nobody", Password: "hunter2xx"})
+	_, err = anon.Login(ctx(), legion.LoginRequest{Username: "nobody", Password: legion.NewSecret("hunter2xx")})
 	wantStatus(t, err, 401, "invalid username or password")
 
 	// Public profile: no e-mail.
@@ -87,7 +87,7 @@ func TestSignupValidation(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t)
 	anon := srv.Client()
-	if _, err := anon.Signup(ctx(), legion.SignupRequest{Username: "bob", Email: "bob@example.com", Password: "longenough"}); err != nil {
+	if _, err := anon.Signup(ctx(), legion.SignupRequest{Username: "bob", Email: "bob@example.com", Password: legion.NewSecret("longenough")}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -95,25 +95,25 @@ func TestSignupValidation(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{legion.SignupRequest{Username: "ab", Email: "x@example.com", Password: "longenough"}, 400, "username"},
-		{legion.SignupRequest{Username: "Bob2", Email: "x@example.com", Password: "longenough"}, 400, "username"},
-		{legion.SignupRequest{Username: "-bob", Email: "x@example.com", Password: "longenough"}, 400, "username"},
-		{legion.SignupRequest{Username: "bob.smith", Email: "x@example.com", Password: "longenough"}, 400, "username"},
-		{legion.SignupRequest{Username: "abcdefghijklmnopqrstuvwxyz0123456", Email: "x@example.com", Password: "longenough"}, 400, "username"},
-		{legion.SignupRequest{Username: "carol", Email: "carol@localhost", Password: "longenough"}, 400, "email"},
-		{legion.SignupRequest{Username: "carol", Email: "carol@.com", Password: "longenough"}, 400, "email"},
-		{legion.SignupRequest{Username: "carol", Email: "carol@example.com", Password: "short"}, 400, "password"},
-		{legion.SignupRequest{Username: "bob", Email: "other@example.com", Password: "longenough"}, 409, "username"},
-		{legion.SignupRequest{Username: "carol", Email: "BOB@example.com", Password: "longenough"}, 409, "email"},
+		{legion.SignupRequest{Username: "ab", Email: "x@example.com", Password: legion.NewSecret("longenough")}, 400, "username"},
+		{legion.SignupRequest{Username: "Bob2", Email: "x@example.com", Password: legion.NewSecret("longenough")}, 400, "username"},
+		{legion.SignupRequest{Username: "-bob", Email: "x@example.com", Password: legion.NewSecret("longenough")}, 400, "username"},
+		{legion.SignupRequest{Username: "bob.smith", Email: "x@example.com", Password: legion.NewSecret("longenough")}, 400, "username"},
+		{legion.SignupRequest{Username: "abcdefghijklmnopqrstuvwxyz0123456", Email: "x@example.com", Password: legion.NewSecret("longenough")}, 400, "username"},
+		{legion.SignupRequest{Username: "carol", Email: "carol@localhost", Password: legion.NewSecret("longenough")}, 400, "email"},
+		{legion.SignupRequest{Username: "carol", Email: "carol@.com", Password: legion.NewSecret("longenough")}, 400, "email"},
+		{legion.SignupRequest{Username: "carol", Email: "carol@example.com", Password: legion.NewSecret("short")}, 400, "password"},
+		{legion.SignupRequest{Username: "bob", Email: "other@example.com", Password: legion.NewSecret("longenough")}, 409, "username"},
+		{legion.SignupRequest{Username: "carol", Email: "BOB@example.com", Password: legion.NewSecret("longenough")}, 409, "email"},
 	} {
 		_, err := anon.Signup(ctx(), tc.req)
 		wantStatus(t, err, tc.status, tc.msg)
 	}
 	// Edge cases that are valid.
 	for _, req := range []legion.SignupRequest{
-		{Username: "a_b", Email: "ab@sub.example.org", Password: "12345678"},
-		{Username: "0-9", Email: "n@x.io", Password: "ünïcödé!"},
-		{Username: "abcdefghijklmnopqrstuvwxyz012345", Email: "long@example.com", Password: "12345678"},
+		{Username: "a_b", Email: "ab@sub.example.org", Password: legion.NewSecret("12345678")},
+		{Username: "0-9", Email: "n@x.io", Password: legion.NewSecret("ünïcödé!")},
+		{Username: "abcdefghijklmnopqrstuvwxyz012345", Email: "long@example.com", Password: legion.NewSecret("12345678")},
 	} {
 		if _, err := anon.Signup(ctx(), req); err != nil {
 			t.Errorf("Signup %q: %v", req.Username, err)
@@ -703,14 +703,14 @@ func TestUserPackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"alpha", "zeta"}, names(ps)); diff != "" {
+	if diff := cmp.Diff([]string{"alpha", "zeta"}, names(ps.Packages)); diff != "" {
 		t.Errorf("alice's packages (-want +got):\n%s", diff)
 	}
-	if ps[0].Readme != "" || ps[0].Versions != nil {
-		t.Errorf("summary carries readme or versions: %+v", ps[0])
+	if ps.Packages[0].Readme != "" || ps.Packages[0].Versions != nil {
+		t.Errorf("summary carries readme or versions: %+v", ps.Packages[0])
 	}
 	ps, err = anon.ListUserPackages(ctx(), "carol")
-	if err != nil || len(ps) != 0 {
+	if err != nil || len(ps.Packages) != 0 {
 		t.Errorf("carol's packages = %v, %v", ps, err)
 	}
 	_, err = anon.ListUserPackages(ctx(), "nobody")

@@ -59,7 +59,7 @@ func TestSeedFromJSON(t *testing.T) {
 		t.Errorf("read-only seeded token published: %v", err)
 	}
 	// Passwords work for login.
-	if _, err := srv.Client().Login(ctx(), legion.LoginRequest{Username: "bob", Password: "bob-password"}); err != nil {
+	if _, err := srv.Client().Login(ctx(), legion.LoginRequest{Username: "bob", Password: legion.NewSecret("bob-password")}); err != nil {
 		t.Errorf("login as seeded bob: %v", err)
 	}
 
@@ -289,7 +289,7 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
-	bob, err := srv.Client().Login(ctx(), legion.LoginRequest{Username: "bob", Password: "bob-password"})
+	bob, err := srv.Client().Login(ctx(), legion.LoginRequest{Username: "bob", Password: legion.NewSecret("bob-password")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestSnapshotRestore(t *testing.T) {
 	if me, err := other.Client(legion.WithToken(bob.Token.Reveal())).Me(ctx()); err != nil || me.Username != "bob" {
 		t.Errorf("restored token: %v, %v", me, err)
 	}
-	if _, err := other.Client().Login(ctx(), legion.LoginRequest{Username: "alice", Password: "alice-password"}); err != nil {
+	if _, err := other.Client().Login(ctx(), legion.LoginRequest{Username: "alice", Password: legion.NewSecret("alice-password")}); err != nil {
 		t.Errorf("restored password: %v", err)
 	}
 	p1, _ := srv.Package("legion-http")
@@ -412,7 +412,7 @@ func TestManyServersInParallel(t *testing.T) {
 			srv := legiontest.NewServer(t)
 			defer srv.Close()
 			c := srv.Client()
-			s, err := c.Signup(ctx(), legion.SignupRequest{Username: "user", Email: "u@example.com", Password: "password"})
+			s, err := c.Signup(ctx(), legion.SignupRequest{Username: "user", Email: "u@example.com", Password: legion.NewSecret("password")})
 			if err != nil {
 				t.Error(err)
 				return

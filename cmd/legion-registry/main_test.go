@@ -299,7 +299,7 @@ func TestStateRoundTrip(t *testing.T) {
 
 	in := start(t, "-state", state, "-token-seed", "7")
 	anon := sdk(t, in.URL)
-	sess, err := anon.Signup(ctx, legion.SignupRequest{Username: "alice", Email: "alice@example.com", Password: "hunter2xx"})
+	sess, err := anon.Signup(ctx, legion.SignupRequest{Username: "alice", Email: "alice@example.com", Password: legion.NewSecret("hunter2xx")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,12 +344,12 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil || p.Latest.String() != "1.0.0" || p.Downloads != 2 {
 		t.Fatalf("GetPackage after a restart: %+v, %v", p, err)
 	}
-	if _, err := sdk(t, in2.URL).Login(ctx, legion.LoginRequest{Username: "alice", Password: "hunter2xx"}); err != nil {
+	if _, err := sdk(t, in2.URL).Login(ctx, legion.LoginRequest{Username: "alice", Password: legion.NewSecret("hunter2xx")}); err != nil {
 		t.Fatalf("Login after a restart: %v", err)
 	}
 	// The same token seed after a restore must not hand out a token that
 	// clashes with a restored one.
-	bob, err := sdk(t, in2.URL).Signup(ctx, legion.SignupRequest{Username: "bob", Email: "bob@example.com", Password: "hunter2xx"})
+	bob, err := sdk(t, in2.URL).Signup(ctx, legion.SignupRequest{Username: "bob", Email: "bob@example.com", Password: legion.NewSecret("hunter2xx")})
 	if err != nil || bob.Token.Reveal() == token {
 		t.Fatalf("Signup after a restart: %v (same token: %v)", err, err == nil && bob.Token.Reveal() == token)
 	}
@@ -606,7 +606,7 @@ func TestRateLimitFlag(t *testing.T) {
 	in := start(t, "-rate-limit", "2/1m")
 	ctx := context.Background()
 	anon := sdk(t, in.URL)
-	a, err := anon.Signup(ctx, legion.SignupRequest{Username: "dave", Email: "dave@example.com", Password: "davepass1"})
+	a, err := anon.Signup(ctx, legion.SignupRequest{Username: "dave", Email: "dave@example.com", Password: legion.NewSecret("davepass1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -647,7 +647,7 @@ func TestFaultFlagPublishNotRetried(t *testing.T) {
 	t.Parallel()
 	in := start(t, "-fault", "POST /packages/publish 503:2", "-fault", "* /api/v1/users/* 500")
 	ctx := context.Background()
-	s, err := sdk(t, in.URL).Signup(ctx, legion.SignupRequest{Username: "erin", Email: "erin@example.com", Password: "erinpass1"})
+	s, err := sdk(t, in.URL).Signup(ctx, legion.SignupRequest{Username: "erin", Email: "erin@example.com", Password: legion.NewSecret("erinpass1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -758,7 +758,7 @@ func TestSignalShutdown(t *testing.T) {
 		line = append(line, b[0])
 	}
 	url := strings.TrimSpace(string(line))
-	if _, err := sdk(t, url).Signup(context.Background(), legion.SignupRequest{Username: "frank", Email: "frank@example.com", Password: "frankpass1"}); err != nil {
+	if _, err := sdk(t, url).Signup(context.Background(), legion.SignupRequest{Username: "frank", Email: "frank@example.com", Password: legion.NewSecret("frankpass1")}); err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
 		t.Fatal(err)

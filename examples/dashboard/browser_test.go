@@ -154,6 +154,8 @@ func TestBrowser(t *testing.T) {
 
 	// The registry goes down: the last good overview, marked stale.
 	remove := f.reg.AddFault(legiontest.Fault{Status: 503})
+	f.get(t, "/") // served from the cache at once; the refresh behind it fails
+	f.srv.cache.bg.Wait()
 	do(t, ctx, "stale overview", chromedp.Navigate(f.dash.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#stale")))
 	if got := texts(t, ctx, "#stale"); len(got) != 1 || !strings.Contains(got[0], "stale since") {
 		t.Errorf("stale notice = %q", got)

@@ -6,58 +6,52 @@ import (
 	legion "github.com/legion-registry/legion-go"
 )
 
-// chart is a horizontal bar chart laid out on the server, for the SVG in
-// overview.html: no script, nothing to fetch, readable without CSS.
+// chart is a horizontal bar chart laid out on the server for
+// overview.html: an HTML list, so that names wrap and text keeps its size
+// on any screen, with each bar and the axis drawn in SVG in percent of the
+// width there is (no viewBox: nothing is scaled down). No script, nothing
+// to fetch, readable without CSS.
 type chart struct {
-	Width, Height int
-	PlotBottom    int // where the grid lines end, above the axis labels
-	LabelWidth    int // left column, the package names
-	Bars          []bar
-	Ticks         []tick
+	Bars  []bar
+	Ticks []tick
 }
 
 type bar struct {
 	Name      string
 	Downloads int64
-	Y, W      int // top edge and length of the bar, in SVG units
-	TextY     int // baseline of the labels
+	Pct       string // length of the bar, in percent of the plot
 }
 
 type tick struct {
-	X     int
-	Label string
+	Pct, Label string
+	Anchor     string // text-anchor: the first and last label stay inside
 }
 
-const (
-	chartWidth  = 1060
-	labelWidth  = 200
-	valueWidth  = 80 // right margin for the value label
-	barHeight   = 22
-	barGap      = 8
-	axisHeight  = 22
-	plotPadding = 4
-)
-
 func barChart(ps []legion.Package) chart {
-	c := chart{Width: chartWidth, LabelWidth: labelWidth}
-	plot := chartWidth - labelWidth - valueWidth
+	var c chart
 	var most int64 = 1
 	for _, p := range ps {
 		most = max(most, p.Downloads)
 	}
 	scale := niceCeil(most)
-	for i, p := range ps {
-		y := plotPadding + i*(barHeight+barGap)
-		w := int(float64(plot) * float64(p.Downloads) / float64(scale))
-		c.Bars = append(c.Bars, bar{Name: p.Name, Downloads: p.Downloads, Y: y, W: max(w, 1), TextY: y + barHeight/2 + 5})
+	for _, p := range ps {
+		pct := max(0.5, 100*float64(p.Downloads)/float64(scale))
+		c.Bars = append(c.Bars, bar{Name: p.Name, Downloads: p.Downloads, Pct: percent(pct)})
 	}
-	c.PlotBottom = plotPadding + len(ps)*(barHeight+barGap)
-	c.Height = c.PlotBottom + axisHeight
 	for i := 0; i <= 4; i++ {
-		c.Ticks = append(c.Ticks, tick{X: labelWidth + plot*i/4, Label: short(scale * int64(i) / 4)})
+		anchor := "middle"
+		switch i {
+		case 0:
+			anchor = "start"
+		case 4:
+			anchor = "end"
+		}
+		c.Ticks = append(c.Ticks, tick{Pct: percent(float64(25 * i)), Label: short(scale * int64(i) / 4), Anchor: anchor})
 	}
 	return c
 }
+
+func percent(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) + "%" }
 
 // niceCeil rounds n up to 1, 2 or 5 times a power of ten, so that the
 // axis reads in round numbers.

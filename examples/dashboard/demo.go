@@ -40,6 +40,8 @@ func demoSeed(now time.Time) legiontest.Seed {
 				Name: name, Owner: authors[rng.IntN(len(authors))],
 				Description: t + " " + blurbs[k], License: []string{"MIT", "Apache-2.0", "BSD-3-Clause", "ISC"}[rng.IntN(4)],
 				Keywords: []string{t, "legion"},
+				Readme: "# " + name + "\n\nA " + t + " " + blurbs[k] + ".\n\n## Install\n\n```\nlegion pkg install " + name + "\n```\n\n" +
+					"## Use\n\n- Import it and call **New**.\n- Read the `Options` for timeouts and limits.\n\nIssues go to [the tracker](https://example.com/" + name + "/issues).\n",
 				// A long tail: a few packages take most downloads.
 				Downloads: int64(200_000 / (1 + rng.Float64()*rng.Float64()*400)),
 			}

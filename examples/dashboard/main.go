@@ -9,9 +9,11 @@
 // seeded with a demo. It prints the page's URL and serves until Ctrl-C.
 //
 // It is a good citizen of the registry: it never calls GET /packages/:name
-// (which counts a download), caches answers for -ttl, sends one request
-// for many concurrent readers of the same data, and while the registry is
-// rate limiting or down it serves the last good data marked stale.
+// (which counts a download), caches answers (fresh for -ttl, then served
+// while one background call refreshes them), sends one request for many
+// concurrent readers of the same data, and leaves a failing registry
+// alone for a few seconds. A page waits on the registry 2 s at most: then
+// it shows the last good data marked stale, or a friendly 503.
 package main
 
 import (
@@ -39,11 +41,24 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
+// clientOptions are the SDK settings of the dashboard's client. A page
+// waits pageWait at most, and no longer than that on a registry that has
+// failed; a call keeps going in the background to fill the cache, but not
+// for long: a registry that accepts and never answers fails an attempt
+// after a few seconds.
+func clientOptions(log *slog.Logger) []legion.Option {
+	return []legion.Option{
+		legion.WithUserAgent("legion-dashboard/1.0"), legion.WithLogger(log),
+		legion.WithTimeout(4 * time.Second), legion.WithMaxAttempts(2), legion.WithRetryWait(200*time.Millisecond, 2*time.Second),
+	}
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("dashboard", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	addr := fl.String("addr", "127.0.0.1:0", "listen `address`; port 0 picks a free one")
-	ttl := fl.Duration("ttl", 30*time.Second, "how long registry answers are cached")
+	ttl := fl.Duration("ttl", 30*time.Second, "how long registry answers are fresh; older ones are served while they are refreshed")
+	cacheBytes := fl.Int64("cache-bytes", defaultCacheBytes, "the most `bytes` of registry answers kept (an estimate)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -56,7 +71,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	opts := []legion.Option{legion.WithUserAgent("legion-dashboard/1.0"), legion.WithLogger(log)}
+	if *cacheBytes < 1 {
+		fmt.Fprintln(stderr, "dashboard: -cache-bytes must be positive")
+		return 2
+	}
+	opts := clientOptions(log)
 	if base := getenv("LEGION_REGISTRY"); base != "" {
 		opts = append(opts, legion.WithBaseURL(base))
 		if tok := getenv("LEGION_TOKEN"); tok != "" {
@@ -84,8 +103,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, "dashboard:", err)
 		return 1
 	}
+	srv := newServer(c, *ttl, log)
+	srv.cache.maxBytes = *cacheBytes
 	hs := &http.Server{
-		Handler:           newServer(c, *ttl, log),
+		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

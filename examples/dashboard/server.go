@@ -3,8 +3,8 @@ package main
 import (
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -17,38 +17,60 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed assets
-var assetFS embed.FS
-
 const (
-	pageSize    = 20 // rows of the top list per page
-	maxPage     = 500
+	pageSize    = 20 // rows of the top list and of search results per page
 	maxQueryLen = 100
 	chartBars   = 10
+	// pageWait bounds how long a page waits on the registry in all (its
+	// calls run concurrently) before it shows what is cached or a 503.
+	pageWait = 2 * time.Second
+	// defaultCacheBytes bounds the cache's estimate of the answers it holds.
+	defaultCacheBytes = 64 << 20
 )
 
 // server is the dashboard: an http.Handler that reads the registry through
 // c and a cache, never through GET /packages/:name (which counts a
 // download).
 type server struct {
-	c     *legion.Client
-	cache *cache
-	pages map[string]*template.Template
-	log   *slog.Logger
-	mux   *http.ServeMux
+	c      *legion.Client
+	cache  *cache
+	assets assets
+	wait   time.Duration // pageWait; a field so tests may shorten it
+	pages  map[string]*template.Template
+	log    *slog.Logger
+	mux    *http.ServeMux
 }
 
 func newServer(c *legion.Client, ttl time.Duration, log *slog.Logger) *server {
-	s := &server{c: c, cache: newCache(ttl), pages: parsePages(), log: log, mux: http.NewServeMux()}
-	assets, _ := fs.Sub(assetFS, "assets")
-	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(assets)))
-	s.mux.HandleFunc("GET /{$}", s.overview)
-	s.mux.HandleFunc("GET /search", s.search)
-	s.mux.HandleFunc("GET /packages/{name}", s.pkg)
+	s := &server{c: c, cache: newCache(ttl, defaultCacheBytes), wait: pageWait, log: log, mux: http.NewServeMux()}
+	s.assets = loadAssets()
+	s.pages = parsePages(s.assets)
+	s.mux.HandleFunc("GET /assets/{file}", s.asset)
+	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		r.SetPathValue("file", "favicon.svg")
+		s.asset(w, r)
+	})
+	s.mux.HandleFunc("/{$}", getOnly(s.overview))
+	s.mux.HandleFunc("/search", getOnly(s.search))
+	s.mux.HandleFunc("/packages/{name}", getOnly(s.pkg))
+	s.mux.HandleFunc("GET /packages/{name}/{$}", s.pkgDir)
+	s.mux.HandleFunc("/packages/{name}/{version}", getOnly(s.pkg))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "Page not found", "There is no page at "+r.URL.Path+".")
 	})
 	return s
+}
+
+// getOnly answers 405 to any method but GET and HEAD on a page that exists.
+func getOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "Only GET and HEAD are allowed here.", http.StatusMethodNotAllowed)
+			return
+		}
+		h(w, r)
+	}
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -59,12 +81,23 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-func parsePages() map[string]*template.Template {
+func parsePages(a assets) map[string]*template.Template {
 	funcs := template.FuncMap{
-		"group": group,
-		"add":   func(a, b int) int { return a + b },
-		"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-		"day":   func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"asset": a.url,
+		"ago":   ago,
+		"group": func(n any) (string, error) {
+			switch n := n.(type) {
+			case int:
+				return group(int64(n)), nil
+			case int64:
+				return group(n), nil
+			}
+			return "", fmt.Errorf("group: %T is not an integer", n)
+		},
+		"add":  func(a, b int) int { return a + b },
+		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"day":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"rfc":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"overview", "search", "package", "error"} {
@@ -75,15 +108,19 @@ func parsePages() map[string]*template.Template {
 
 // page is what every template sees.
 type page struct {
-	Title    string
-	Registry string
-	Query    string
-	Stale    time.Time // zero when every answer on the page is fresh
-	Data     any
+	Title       string
+	Description string // of the page, for search engines; a default when empty
+	Registry    string
+	Query       string
+	Stale       time.Time // zero when every answer on the page is fresh
+	Data        any
 }
 
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	p.Registry = s.c.BaseURL()
+	if p.Description == "" {
+		p.Description = "Packages of the Legion registry: the most downloaded, the newest, search, versions, dependencies and advisories."
+	}
 	var b strings.Builder
 	if err := s.pages[name].Execute(&b, p); err != nil {
 		s.log.Error("render", "page", name, "err", err)

@@ -24,11 +24,16 @@ func rows(body, id string) []string {
 	table := body[start:]
 	table = table[:strings.Index(table, "</table>")]
 	var names []string
-	for _, m := range regexp.MustCompile(`<a href="/packages/[^"]*">([^<]*)</a>`).FindAllStringSubmatch(table, -1) {
+	for _, m := range regexp.MustCompile(`<a class="name" href="/packages/[^"]*"><bdi>([^<]*)</bdi></a>`).FindAllStringSubmatch(table, -1) {
 		names = append(names, m[1])
 	}
 	return names
 }
+
+// chartTop is the first bar of the chart of the fixture.
+const chartTop = `<a class="name" href="/packages/legion-pkg-40"><bdi>legion-pkg-40</bdi></a>
+      <svg class="track" aria-hidden="true" focusable="false"><rect height="100%" width="80.00%" rx="3"></rect></svg>
+      <span class="value">4,000<span class="visually-hidden"> downloads</span></span>`
 
 func TestOverview(t *testing.T) {
 	t.Parallel()
@@ -47,15 +52,15 @@ func TestOverview(t *testing.T) {
 	if len(top) != pageSize || top[0] != "legion-pkg-40" || top[1] != "legion-pkg-39" {
 		t.Errorf("top rows = %v", top)
 	}
-	if !strings.Contains(body, "<title>legion-pkg-40: 4,000 downloads</title>") || strings.Count(body, `<g class="bar">`) != chartBars {
+	if !strings.Contains(body, chartTop) || strings.Count(body, `<li class="bar">`) != chartBars {
 		t.Errorf("the chart does not show the top %d packages", chartBars)
 	}
 
 	code, body = f.get(t, "/?page=2")
-	if top := rows(body, "top"); code != 200 || len(top) != pageSize || top[0] != "legion-pkg-20" || !strings.Contains(body, `<td class="num">21</td>`) {
+	if top := rows(body, "top"); code != 200 || len(top) != pageSize || top[0] != "legion-pkg-20" || !strings.Contains(body, `<td data-label="Rank" class="num">21</td>`) {
 		t.Errorf("page 2: status %d, rows %v", code, top)
 	}
-	if !strings.Contains(body, "<title>legion-pkg-40: 4,000 downloads</title>") {
+	if !strings.Contains(body, chartTop) {
 		t.Error("page 2's chart does not show the registry's top package")
 	}
 }
@@ -67,7 +72,7 @@ func TestSearch(t *testing.T) {
 	if got := rows(body, "results"); code != 200 || !cmp.Equal(got, []string{"legion-http"}) {
 		t.Errorf("search http: status %d, results %v", code, got)
 	}
-	for _, want := range []string{"<code>2.0.0</code>", "HTTP client with retries", `value="http"`} {
+	for _, want := range []string{`<code class="ver"><bdi>2.0.0</bdi></code>`, "HTTP client with retries", `value="http"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("search page lacks %s", want)
 		}
@@ -84,7 +89,7 @@ func TestPackagePage(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("status %d:\n%s", code, body)
 	}
-	versions := regexp.MustCompile(`<li><code>([^<]*)</code>`).FindAllStringSubmatch(body[strings.Index(body, `id="versions"`):], -1)
+	versions := regexp.MustCompile(`<li><a class="ver" href="/packages/legion-http/[^"]*"><code>([^<]*)</code>`).FindAllStringSubmatch(body[strings.Index(body, `id="versions"`):], -1)
 	var got []string
 	for _, m := range versions {
 		got = append(got, m[1])
@@ -93,8 +98,8 @@ func TestPackagePage(t *testing.T) {
 		t.Errorf("versions in publish order = %v, want %v", got, want)
 	}
 	for _, want := range []string{
-		`<code class="badge">2.0.0</code>`, // latest by semver, not the last published
-		`<a href="/packages/legion-pkg-01">legion-pkg-01</a> <code>^1.1.0</code>`,
+		`<code class="badge ver"><bdi>2.0.0</bdi></code>`, // latest by semver, not the last published
+		`<a class="name" href="/packages/legion-pkg-01"><bdi>legion-pkg-01</bdi></a> <code>^1.1.0</code>`,
 		"Header injection", "<code>&lt;1.5.0</code>", `<span class="good">fixed</span>`,
 	} {
 		if !strings.Contains(body, want) {
@@ -144,7 +149,7 @@ func TestFriendlyErrors(t *testing.T) {
 
 // browse visits every kind of page.
 func browse(t *testing.T, f *fixture) {
-	for _, path := range []string{"/", "/?page=2", "/search?q=http", "/search?q=legion", "/packages/legion-http", "/packages/legion-evil", "/packages/legion-pkg-07", "/packages/legion-nothing"} {
+	for _, path := range []string{"/", "/?page=2", "/search?q=http", "/search?q=legion", "/packages/legion-http", "/packages/legion-http/1.5.0", "/packages/legion-evil", "/packages/legion-pkg-07", "/packages/legion-nothing"} {
 		f.get(t, path)
 	}
 }
@@ -248,6 +253,11 @@ func TestStaleData(t *testing.T) {
 		}
 		f.get(t, "/packages/legion-http")
 		f.reg.AddFault(fault)
+		// The first views after the outage begins serve the cache at once
+		// and learn of the outage in the background.
+		f.get(t, "/")
+		f.get(t, "/packages/legion-http")
+		f.srv.cache.bg.Wait()
 		for _, path := range []string{"/", "/packages/legion-http"} {
 			code, body := f.get(t, path)
 			if code != 200 || !strings.Contains(body, `id="stale"`) || !strings.Contains(body, "stale since") {

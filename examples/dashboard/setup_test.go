@@ -17,6 +17,11 @@ import (
 // xssDescription must reach the page as text.
 const xssDescription = `<script>window.pwned=1</script><img src=x onerror="window.pwned=2">`
 
+// httpReadme is legion-http's readme: Markdown with markup and links that
+// must not survive.
+const httpReadme = "# legion-http\n\nA **fast** client. See [the docs](https://example.com/docs) or [this](javascript:alert(1)).\n\n" +
+	"<script>window.pwned=3</script>\n\n```go\nc := http.New(\"<b>\")\n```\n\n- one\n- two\n"
+
 // fixture is a registry with 45 packages and a dashboard in front of it.
 //
 //   - legion-pkg-NN (NN = 01…40) has NN*100 downloads and one version,
@@ -25,6 +30,8 @@ const xssDescription = `<script>window.pwned=1</script><img src=x onerror="windo
 //   - legion-http has four versions, published out of semver order
 //     (2.0.0 before 1.9.0), depends on legion-pkg-01 in 2.0.0, and an
 //     advisory ("Header injection") against <1.5.0.
+//     Its latest version has license MIT, keywords http and client, and
+//     httpReadme; 1.5.0 has the readme "# Old readme".
 //   - legion-evil's description is xssDescription.
 type fixture struct {
 	reg  *legiontest.Server
@@ -45,12 +52,13 @@ func setup(t *testing.T, ttl time.Duration) *fixture {
 		})
 	}
 	seed.Packages = append(seed.Packages,
-		legiontest.SeedPackage{Name: "legion-http", Owner: "bob", Description: "HTTP client with retries", Downloads: 7, Versions: []legiontest.SeedVersion{
-			{Version: "1.0.0", PublishedAt: day.Add(100 * time.Hour)},
-			{Version: "1.5.0", PublishedAt: day.Add(101 * time.Hour)},
-			{Version: "2.0.0", PublishedAt: day.Add(102 * time.Hour), Dependencies: map[string]string{"legion-pkg-01": "^1.1.0"}},
-			{Version: "1.9.0", PublishedAt: day.Add(103 * time.Hour)},
-		}},
+		legiontest.SeedPackage{Name: "legion-http", Owner: "bob", Description: "HTTP client with retries", Downloads: 7,
+			License: "MIT", Keywords: []string{"http", "client"}, Readme: httpReadme, Versions: []legiontest.SeedVersion{
+				{Version: "1.0.0", PublishedAt: day.Add(100 * time.Hour)},
+				{Version: "1.5.0", PublishedAt: day.Add(101 * time.Hour), Readme: "# Old readme"},
+				{Version: "2.0.0", PublishedAt: day.Add(102 * time.Hour), Dependencies: map[string]string{"legion-pkg-01": "^1.1.0"}},
+				{Version: "1.9.0", PublishedAt: day.Add(103 * time.Hour)},
+			}},
 		legiontest.SeedPackage{Name: "legion-evil", Owner: "bob", Description: xssDescription, Downloads: 3,
 			Versions: []legiontest.SeedVersion{{Version: "0.1.0", PublishedAt: day}}},
 	)

@@ -70,7 +70,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) (err er
 	pkg := "legion-greeter"
 	if !live {
 		p.step("Sign up")
-		s, err := anon.Signup(ctx, legion.SignupRequest{Username: "alice", Email: "alice@example.com", Password: "hunter2xx"})
+		s, err := anon.Signup(ctx, legion.SignupRequest{Username: "alice", Email: "alice@example.com", Password: legion.NewSecret("hunter2xx")})
 		if err != nil {
 			return fmt.Errorf("signup: %w", err)
 		}

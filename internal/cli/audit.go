@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -18,13 +21,25 @@ var auditCmd = &command{
 each at its locked version, to the registry's audit endpoint and lists the
 advisories that affect those versions. A dependency of legion.json that is
 not installed yet is checked by its range; its advisories are listed but
-do not fail the audit.
+do not fail the audit. With --json, each advisory carries "installed" and
+"failsGate" (installed and at or above --level: what makes the audit exit
+7), the report "level", "failing" (how many fail the gate) and, when the
+audit fails, "error".
 
 Exits 7 when an advisory at or above --level affects an installed version,
 so CI can gate on it; dependencies the registry could not check are listed
-but do not fail.`,
+but do not fail.
+
+It audits what is installed: when legion_modules exists and does not match
+legion.lock (a package missing, at another version, modified, or not in
+the lock), it says so and exits 1 instead of auditing the lock alone.
+Without legion_modules it audits legion.lock.`,
 	run: (*app).runAudit,
 }
+
+// errModulesDisagree marks an audit refused because legion_modules is not
+// what legion.lock names.
+var errModulesDisagree = errors.New(modulesDir + " does not match " + lockFile)
 
 var severityRank = map[legion.Severity]int{
 	legion.SeverityLow:      1,
@@ -67,6 +82,23 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 	if err != nil {
 		return wrap(err, "audit")
 	}
+	// What is audited is what is installed: when legion_modules exists and
+	// does not match the lock (a killed run, a hand edit), the lock would
+	// not say what is there.
+	if _, err := os.Stat(filepath.Join(a.env.Dir, modulesDir)); err == nil {
+		installedLock := lock
+		if installedLock == nil {
+			installedLock = &Lock{Packages: map[string]LockedPackage{}}
+		}
+		problems, err := modulesDisagree(a.env.Dir, installedLock)
+		if err != nil {
+			return wrap(err, "audit")
+		}
+		if len(problems) > 0 {
+			return wrap(fmt.Errorf("%w: %s (run 'legion pkg install --frozen' to install what %s names)",
+				errModulesDisagree, strings.Join(problems, "; "), lockFile), "audit")
+		}
+	}
 	// Each package at the version installed: the lock's. Only what is not
 	// installed yet goes by its range.
 	deps := map[string]string{}
@@ -98,14 +130,21 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 		}
 		return strings.Compare(x.Package, y.Package)
 	})
-	failing := 0
+	out := &auditOutput{Advisories: []auditAdvisory{}, Problems: report.Problems, Scanned: report.Scanned, Clean: report.Clean, Level: *level}
 	for _, adv := range report.Advisories {
-		if rank(adv.Severity) >= min && installed[adv.Package] {
-			failing++
+		fails := rank(adv.Severity) >= min && installed[adv.Package]
+		out.Advisories = append(out.Advisories, auditAdvisory{adv, installed[adv.Package], fails})
+		if fails {
+			out.Failing++
 		}
 	}
+	var gateErr error
+	if out.Failing > 0 {
+		gateErr = wrap(fmt.Errorf("%w: %s at or above %s", ErrAdvisories, plural(out.Failing, "advisory"), *level), "audit")
+	}
 	if fs.json {
-		if err := writeJSON(a.stdout, report); err != nil {
+		out.Error = newJSONError(gateErr, ExitCode(gateErr))
+		if err := writeJSON(a.stdout, out); err != nil {
 			return err
 		}
 	} else {
@@ -120,10 +159,28 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 			fmt.Fprintf(a.stdout, "not installed, checked by range (does not fail the audit): %s\n", strings.Join(notInstalled, ", "))
 		}
 	}
-	if failing > 0 {
-		return wrap(fmt.Errorf("%w: %s at or above %s", ErrAdvisories, plural(failing, "advisory"), *level), "audit")
-	}
-	return nil
+	return gateErr
+}
+
+// auditOutput is `audit --json`: the registry's report, each advisory
+// marked with whether it fails the gate at --level, and the gate's error.
+type auditOutput struct {
+	Advisories []auditAdvisory       `json:"advisories"`
+	Problems   []legion.AuditProblem `json:"problems,omitempty"`
+	Scanned    int                   `json:"scanned"`
+	Clean      bool                  `json:"clean"` // no advisories and no problems
+	Level      string                `json:"level"`
+	Failing    int                   `json:"failing"` // advisories with failsGate
+	Error      *jsonError            `json:"error,omitempty"`
+}
+
+type auditAdvisory struct {
+	legion.Advisory
+	// Installed: the package is audited at its installed version (not by
+	// its range, as a dependency not installed yet is).
+	Installed bool `json:"installed"`
+	// FailsGate: at or above --level and installed; the audit exits 7.
+	FailsGate bool `json:"failsGate"`
 }
 
 func (a *app) printAudit(r *legion.AuditReport, sent int) {

@@ -61,6 +61,10 @@ type app struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	registry string // global --registry
+	// json is set when the command runs with --json; stdout then counts
+	// what it writes (see jsonError).
+	json       bool
+	jsonStdout *countingWriter
 }
 
 // command is one `legion pkg` subcommand.
@@ -76,7 +80,7 @@ type command struct {
 // commands in the order `legion --help` lists them.
 var commands = []*command{
 	initCmd, installCmd, updateCmd, removeCmd, listCmd, whyCmd, outdatedCmd, searchCmd, infoCmd,
-	publishCmd, signupCmd, loginCmd, whoamiCmd, logoutCmd, auditCmd,
+	publishCmd, signupCmd, loginCmd, whoamiCmd, logoutCmd, auditCmd, cacheCmd,
 }
 
 func findCommand(name string) *command {
@@ -152,6 +156,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 		code = ie.Code // whatever failed, it failed because of the signal
 	}
 	if err != nil && !errors.Is(err, errHelp) {
+		if a.json && a.jsonStdout.n == 0 {
+			writeJSONError(a.jsonStdout, err, code)
+		}
 		fmt.Fprintln(a.stderr, errorLine(err))
 		if errors.Is(err, ErrUsage) {
 			fmt.Fprintln(a.stderr, "Run 'legion --help' for usage.")
@@ -181,7 +188,22 @@ Environment:
 
 Credentials are stored by 'legion pkg login' in
 <user config dir>/legion/credentials.json (mode 0600). A stored token is sent
-only to the registry it was stored for.
+only to the registry it was stored for. When that file cannot be read
+(corrupt, unreadable), commands that need no token (install, update, remove,
+audit, outdated, info, search) print a warning and go on without it; whoami
+and publish fail, naming the file.
+
+Text from the registry (descriptions, readmes, names, advisory titles, error
+messages) is printed with what a terminal would act on made visible: control
+characters, escape sequences and bidirectional overrides appear as \x1b,
+\u202e and so on. --json prints it exactly, as JSON escapes.
+
+With --json, a failure prints {"error":{"code":"…","exitCode":N,"message":"…"}}
+on stdout besides the line on stderr (a command whose result was already
+printed, as audit's and list's, carries "error" in it), so a pipe such as
+'legion pkg audit --json | jq' never reads empty input. The codes, by exit
+status: error, usage, auth, not_found, conflict, rate_limited, advisories,
+integrity, interrupted, terminated.
 
 Flags may come before or after arguments; '--' ends the flags.
 
@@ -270,175 +292,12 @@ func (a *app) help(args []string) error {
 	return cmd.run(a, context.Background(), a.flags(cmd), []string{"--help"})
 }
 
-// flagSet is a command's flags, with the shared ones (--registry, --json)
-// added on request.
-type flagSet struct {
-	*flag.FlagSet
-	cmd      *command
-	registry string
-	json     bool
-}
-
-func (a *app) flags(cmd *command) *flagSet {
-	fs := &flagSet{FlagSet: flag.NewFlagSet("legion pkg "+cmd.name, flag.ContinueOnError), cmd: cmd}
-	fs.SetOutput(io.Discard)
-	return fs
-}
-
-func (fs *flagSet) withRegistry() *flagSet {
-	fs.StringVar(&fs.registry, "registry", "", "registry base `URL` (overrides $LEGION_REGISTRY and the stored one)")
-	return fs
-}
-
-func (fs *flagSet) withJSON() *flagSet {
-	fs.BoolVar(&fs.json, "json", false, "print JSON instead of text")
-	return fs
-}
-
-// parse parses flags and arguments in any order ("install a --json b"),
-// with "--" ending the flags. On -h/--help it prints the command's help to
-// stdout and returns errHelp.
-func (a *app) parse(fs *flagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		err := fs.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			a.printCommandHelp(a.stdout, fs)
-			return nil, errHelp
-		}
-		if err != nil {
-			return nil, usagef("pkg %s: %v", fs.cmd.name, err)
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		// flag.Parse stops at "--" (dropping it) or at the first argument.
-		consumed := args[:len(args)-len(rest)]
-		if len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
-			pos = append(pos, rest...)
-			break
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-	if fs.registry == "" {
-		fs.registry = a.registry
-	}
-	return pos, nil
-}
-
-func (a *app) printCommandHelp(w io.Writer, fs *flagSet) {
-	c := fs.cmd
-	fmt.Fprintf(w, "Usage: %s\n\n%s\n", strings.TrimSpace("legion pkg "+c.name+" "+c.args), strings.TrimSpace(c.help))
-	var b strings.Builder
-	t := newTable(&b)
-	fs.VisitAll(func(f *flag.Flag) {
-		typ, usage := flag.UnquoteUsage(f)
-		name := "  --" + f.Name
-		if typ != "" {
-			name += " " + typ
-		}
-		if f.DefValue != "" && f.DefValue != "false" {
-			usage += " (default " + f.DefValue + ")"
-		}
-		t.row(name, usage)
-	})
-	t.flush()
-	if b.Len() > 0 {
-		fmt.Fprintf(w, "\nFlags:\n%s", b.String())
-	}
-}
-
-// client builds the SDK client for a command. needToken makes the absence
-// of a token an error before any request (exit 3).
-func (a *app) client(registryFlag string, needToken bool) (*legion.Client, *session, error) {
-	s, err := a.resolveSession(registryFlag)
-	if err != nil {
-		return nil, nil, err
-	}
-	if needToken && s.token == "" {
-		return nil, nil, errNotLoggedIn
-	}
-	c, err := a.clientFor(s.registry, s.token, s.tokenSource)
-	return c, s, err
-}
-
-// errNotLoggedIn is legion.ErrNoToken in words for someone at a shell.
-var errNotLoggedIn error = notLoggedIn{}
-
-type notLoggedIn struct{}
-
-func (notLoggedIn) Error() string {
-	return "not logged in: run 'legion pkg login' or set LEGION_TOKEN"
-}
-func (notLoggedIn) Is(target error) bool {
-	return target == legion.ErrNoToken || target == legion.ErrUnauthorized
-}
-
-func (a *app) clientFor(registry, token, tokenSource string) (*legion.Client, error) {
-	opts := []legion.Option{
-		legion.WithBaseURL(registry),
-		legion.WithUserAgent("legion-cli/" + legion.SDKVersion),
-	}
-	if token != "" {
-		opts = append(opts, legion.WithToken(token))
-	}
-	// A registry that stops answering should not hang a terminal or a CI
-	// job forever; each attempt gets this long.
-	opts = append(opts, legion.WithTimeout(requestTimeout), legion.WithAttemptHook(a.onAttempt))
-	if hc := a.env.HTTPClient; hc != nil {
-		opts = append(opts, legion.WithHTTPClient(hc))
-	}
-	c, err := legion.NewClient(opts...)
-	if err != nil {
-		var ae *legion.ArgumentError
-		if token != "" && errors.As(err, &ae) && ae.Arg == "token" {
-			if tokenSource == "" {
-				tokenSource = "the token"
-			}
-			return nil, fmt.Errorf("%s is not a Legion token (lgn_…): %w", tokenSource, errMalformedToken)
-		}
-		return nil, err
-	}
-	return c, nil
-}
-
-// reloginHint advises logging in again when the registry refused the token
-// (401); the token's source decides the advice.
-func reloginHint(err error, s *session) error {
-	if !errors.Is(err, legion.ErrUnauthorized) || errors.Is(err, legion.ErrNoToken) {
-		return err
-	}
-	if s != nil && s.tokenSource == "LEGION_TOKEN" {
-		return withHint(err, "check LEGION_TOKEN")
-	}
-	return withHint(err, "log in again with 'legion pkg login'")
-}
-
-// errMalformedToken is an authentication failure (exit 3): the token could
-// never be valid.
-var errMalformedToken = &malformedTokenErr{}
-
-type malformedTokenErr struct{}
-
-func (*malformedTokenErr) Error() string        { return "malformed token" }
-func (*malformedTokenErr) Is(target error) bool { return target == legion.ErrUnauthorized }
-
-// onAttempt tells the user, once per wait, that the registry rate-limited
-// the command and when it will try again: a silent pause looks like a hang.
-func (a *app) onAttempt(_ context.Context, at legion.Attempt) {
-	if at.StatusCode == http.StatusTooManyRequests && at.RetryIn > 0 {
-		a.progressf("rate limited, retrying in %s", roundWait(at.RetryIn))
-	}
-}
-
 // progressf prints a notice line on stderr, on a terminal or not (a CI log
 // should show why a job paused, too).
 func (a *app) progressf(format string, args ...any) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	fmt.Fprintf(a.stderr, "legion: "+format+"\n", args...)
+	fmt.Fprintln(a.stderr, "legion: "+termSafe(fmt.Sprintf(format, args...)))
 }
 
 // projectRoot is the nearest directory from dir upwards that holds a

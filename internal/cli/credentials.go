@@ -63,7 +63,16 @@ func (a *app) credentialsPath() (string, error) {
 // errBadCredentials is a credentials file that cannot be read as JSON.
 var errBadCredentials = errors.New("not valid JSON")
 
-// loadCredentials reads the stored credentials; none stored is not an error.
+// credentialsError is a credentials file that exists but cannot be used
+// (unreadable, or not valid JSON). Commands that need no token go on
+// without it; see [app.client].
+type credentialsError struct{ err error }
+
+func (e *credentialsError) Error() string { return e.err.Error() }
+func (e *credentialsError) Unwrap() error { return e.err }
+
+// loadCredentials reads the stored credentials; none stored is not an
+// error, a file that cannot be used is a *credentialsError.
 func (a *app) loadCredentials() (*Credentials, error) {
 	path, err := a.credentialsPath()
 	if err != nil {
@@ -72,7 +81,7 @@ func (a *app) loadCredentials() (*Credentials, error) {
 	}
 	b, err := readFileIfExists(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading credentials: %w", err)
+		return nil, &credentialsError{fmt.Errorf("reading credentials: %w", err)}
 	}
 	var c Credentials
 	if b == nil {
@@ -81,7 +90,7 @@ func (a *app) loadCredentials() (*Credentials, error) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		// The decoder's message never quotes the file's content, so the
 		// token cannot leak through it.
-		return nil, fmt.Errorf("reading credentials: %s: %w (%v; log in again)", path, errBadCredentials, err)
+		return nil, &credentialsError{fmt.Errorf("reading credentials: %s: %w (%v; log in again)", path, errBadCredentials, err)}
 	}
 	return &c, nil
 }

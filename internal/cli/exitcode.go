@@ -26,6 +26,7 @@ const (
 	ExitConflict  = 5 // version already published (409) or dependency conflict
 	ExitRateLimit = 6 // rate limited (429) after retries
 	ExitAdvisory  = 7 // audit found advisories at or above the chosen level
+	ExitIntegrity = 8 // what the registry serves for a locked version is not what legion.lock records
 	// A run stopped by a signal exits 128 + the signal's number: 130 on
 	// SIGINT, 143 on SIGTERM.
 	ExitInterrupted = 130
@@ -41,6 +42,8 @@ const exitCodeHelp = `Exit codes:
     5  conflict: version already published (409), or dependencies that cannot agree
     6  rate limited (429) after retries
     7  audit found advisories
+    8  integrity: the registry serves a locked version with other content than
+       legion.lock records (the version was changed or republished)
   130  interrupted (SIGINT, Ctrl-C), after a clean stop
   143  terminated (SIGTERM: CI cancellation, timeout, docker stop), after a clean stop
 `
@@ -96,6 +99,8 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, ErrAdvisories):
 		return ExitAdvisory
+	case errors.Is(err, ErrIntegrity):
+		return ExitIntegrity
 	case errors.Is(err, legion.ErrUnauthorized), // ErrNoToken matches it too
 		errors.Is(err, legion.ErrNoToken),
 		errors.Is(err, legion.ErrForbidden):
@@ -196,9 +201,10 @@ func describe(err error) string {
 	return strings.TrimPrefix(err.Error(), "legion: ")
 }
 
-// errorLine is the single stderr line for err.
+// errorLine is the single stderr line for err; what the registry said in it
+// is made safe for a terminal.
 func errorLine(err error) string {
-	s := describe(err)
+	s := termSafe(describe(err))
 	var se *SolveError
 	if errors.As(err, &se) {
 		// A solver's explanation keeps its lines (and their indentation);

@@ -84,3 +84,22 @@ func frozenFetchError(err error) error {
 	}
 	return err
 }
+
+// frozenUpToDate reports, without taking the project's lock or writing
+// anything, whether legion.lock satisfies legion.json and legion_modules
+// holds exactly what it names (every hash checked). Any doubt answers
+// false, and the install proceeds under the project's lock.
+func (a *app) frozenUpToDate() (*projectChange, bool) {
+	m, _, err := readManifest(a.env.Dir)
+	if err != nil || m.checkDependencies() != nil {
+		return nil, false
+	}
+	lock, _, err := readLock(a.env.Dir)
+	if err != nil || lock == nil || checkFrozen(m, lock) != nil || len(lock.unverified()) > 0 {
+		return nil, false
+	}
+	if ok, err := modulesMatch(a.env.Dir, lock); err != nil || !ok {
+		return nil, false
+	}
+	return diffInstalled(map[string]string{}, lock).upToDate(), true
+}

@@ -28,7 +28,9 @@ never do.
 
 With @<version> (or @latest, or a range such as @^1.2), shows that version's
 metadata instead, from GET /packages/<pkg>/<version>/download, which counts
-nothing; a range is resolved with the versions list.`,
+nothing; a range is resolved with the versions list. A version is matched
+with its build metadata: @1.0.0+build.6 is not found when the registry
+has 1.0.0+build.5 (exit 4), although semver gives both the same precedence.`,
 	run: (*app).runInfo,
 }
 
@@ -92,8 +94,10 @@ func formatTime(t time.Time) string {
 // download metadata, a range through Resolve first.
 func (a *app) infoVersion(ctx context.Context, c *legion.Client, asJSON, readme bool, name, want string) error {
 	version := want
+	var exact *semver.Version // the version asked for, build metadata included
 	if want != legion.Latest {
-		if _, err := semver.StrictNewVersion(want); err != nil {
+		var err error
+		if exact, err = semver.StrictNewVersion(want); err != nil {
 			if _, err := semrange.Parse(want); err != nil {
 				return usagef("pkg info: %q is neither a version nor a range", want)
 			}
@@ -101,10 +105,13 @@ func (a *app) infoVersion(ctx context.Context, c *legion.Client, asJSON, readme 
 			if err != nil {
 				return wrap(err, "info %s@%s", name, want)
 			}
-			version = v.Version.Original()
+			version, exact = v.Version.Original(), v.Version
 		}
 	}
 	v, err := c.Download(ctx, name, version)
+	if err == nil && exact != nil {
+		err = checkServed(name, exact, v)
+	}
 	if err != nil {
 		return wrap(err, "info %s@%s", name, want)
 	}
@@ -119,11 +126,12 @@ func (a *app) infoVersion(ctx context.Context, c *legion.Client, asJSON, readme 
 }
 
 // printInfo prints what info shows of a package or a version: a heading,
-// the description, the fields that are set, the dependencies, the README.
+// the description, the fields that are set, the dependencies, the README,
+// all through termSafe (the table's cells too).
 func printInfo(w io.Writer, head, description string, fields [][2]string, deps map[string]string, readme string, showReadme bool) {
-	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, termSafe(head))
 	if description != "" {
-		fmt.Fprintln(w, strings.Join(strings.Fields(description), " "))
+		fmt.Fprintln(w, strings.Join(strings.Fields(termSafe(description)), " "))
 	}
 	fmt.Fprintln(w)
 	t := newTable(w)
@@ -143,6 +151,6 @@ func printInfo(w io.Writer, head, description string, fields [][2]string, deps m
 	}
 	if showReadme && readme != "" {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, strings.TrimRight(readme, "\n"))
+		fmt.Fprintln(w, termSafe(strings.TrimRight(readme, "\n")))
 	}
 }

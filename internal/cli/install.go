@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	legion "github.com/legion-registry/legion-go"
@@ -39,9 +40,33 @@ legion.json it is used as it is, without asking the registry, and nothing
 is rewritten: a second install is a no-op. Versions are looked up through
 the registry's versions endpoint, which does not count downloads.
 
+legion.lock records each package's integrity (sha512-<base64>, npm's
+form) over exactly the files install writes for it; see the README for
+checking it with sha512sum. Every install checks what the registry serves
+against it: a locked version whose content changed (republished) fails
+with exit 8, naming both hashes, unless 'legion pkg update <pkg>' names it.
+Modules whose files do not match the lock (edited, extra or missing
+files) are replaced, and named in the output.
+
 --frozen (for CI) installs exactly what legion.lock says and never rewrites
 it; it fails, writing nothing, when the lock is missing, does not satisfy
-legion.json, or names a version the registry does not have.
+legion.json, names a version the registry does not have, or the registry's
+content does not match it (exit 8). On a tree that already matches the lock
+it writes nothing and needs no write access. A version-1 lock (no hashes)
+is installed with a warning naming what could not be verified; an install
+without --frozen adds the hashes.
+
+Contents are shared between projects through a cache keyed by integrity
+(legion/ in the user cache directory; LEGION_CACHE moves it): a version
+whose hash is cached installs with no request, so a --frozen install with a
+warm cache works with the registry down. --offline never contacts the
+registry (version lists and contents come from the cache; a missing entry
+fails, naming it); --prefer-offline uses cached version lists, however old.
+See 'legion pkg cache'.
+
+Output: one summary line ("added 200 packages in 1.4s"); --verbose lists
+every package added, updated or removed; --quiet prints errors only;
+--dry-run prints what would change and writes nothing.
 
 An install that fails part-way (network error, conflict, missing package,
 interrupt) leaves legion.json, legion.lock and legion_modules exactly as
@@ -82,12 +107,16 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 	fs.withRegistry().withJSON()
 	frozen := fs.Bool("frozen", false, "install exactly legion.lock and never rewrite it (for CI)")
 	concurrency := fs.Int("concurrency", defaultConcurrency, "registry requests at a time")
+	opts := installFlags(fs)
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if *concurrency < 1 {
 		return usagef("pkg install: --concurrency must be at least 1, not %d", *concurrency)
+	}
+	if err := opts.check("install"); err != nil {
+		return err
 	}
 	if *frozen && len(pos) > 0 {
 		return usagef("pkg install --frozen takes no packages (it installs legion.lock as it is)")
@@ -100,7 +129,7 @@ func (a *app) runInstall(ctx context.Context, fs *flagSet, args []string) error 
 		}
 		specs = append(specs, s)
 	}
-	return a.install(ctx, fs, installRun{specs: specs, frozen: *frozen, concurrency: *concurrency})
+	return a.install(ctx, fs, installRun{specs: specs, frozen: *frozen, concurrency: *concurrency, installOptions: *opts})
 }
 
 // installRun is what install (and update) is asked to do.
@@ -112,15 +141,26 @@ type installRun struct {
 	// updateAll ignores the lock altogether.
 	update    []string
 	updateAll bool
+	installOptions
 }
 
 func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
+	started := time.Now()
 	specs := run.specs
-	release, err := a.lockProject(ctx)
-	if err != nil {
-		return wrap(err, "install")
+	if run.frozen {
+		// A tree that already matches the lock needs no write access: no
+		// project lock, nothing written (a read-only checkout, another user).
+		if change, ok := a.frozenUpToDate(); ok {
+			return a.printChange(fs, run.installOptions, change, started)
+		}
 	}
-	defer release()
+	if !run.dryRun {
+		release, err := a.lockProject(ctx)
+		if err != nil {
+			return wrap(err, "install")
+		}
+		defer release()
+	}
 	m, mb, err := readManifest(a.env.Dir)
 	if err != nil {
 		return wrap(err, "install")
@@ -136,15 +176,29 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	if err != nil {
 		return wrap(err, "install")
 	}
+	cache := a.openCache()
 	limited := newLimitedSource(registrySource{c}, run.concurrency)
-	src := newMemoSource(limited)
+	cached := &cachedSource{Source: limited, cache: cache, mode: run.netMode()}
+	src := newMemoSource(cached)
 	installed, err := installedSet(a.env.Dir)
 	if err != nil {
 		return wrap(err, "install")
 	}
 	// Downloads start as the solver chooses versions, and overlap the
 	// rest of the resolution.
-	pre := newPrefetcher(ctx, limited.Fetch, func(name string, v *semver.Version) bool {
+	// What the cache holds is not downloaded again: a version whose lock
+	// hash it has, or (offline modes) one it has fetched before.
+	pre := newPrefetcher(ctx, cached.Fetch, func(name string, v *semver.Version) bool {
+		sri := ""
+		if lp, ok := lock.lookup(name); ok && lp.Version == v.Original() {
+			sri = lp.Integrity
+		}
+		if sri == "" && run.netMode() != online {
+			sri = cache.index(name, v.Original())
+		}
+		if _, ok := cache.get(sri); ok {
+			return true
+		}
 		return installed[name] == v.Original()
 	})
 	defer pre.stop()
@@ -154,20 +208,30 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		oldManifest:  mb,
 		oldLock:      lb,
 		fetch:        pre.Fetch,
+		cache:        cache,
 		concurrency:  run.concurrency,
 		progressLine: prog,
+		dryRun:       run.dryRun,
+		fromIndex:    run.netMode() != online,
+	}
+	if run.quiet {
+		plan.progressLine = nil
 	}
 	if run.frozen {
 		if err := checkFrozen(m, lock); err != nil {
 			return wrap(err, "install --frozen")
+		}
+		if u := lock.unverified(); len(u) > 0 {
+			a.progressf("warning: %s has no integrity for %s: not verified (an install without --frozen adds the hashes)", lockFile, strings.Join(u, ", "))
 		}
 		plan.lock, plan.keepLock = lock, true
 		change, err := apply(ctx, plan)
 		if err != nil {
 			return wrap(frozenFetchError(err), "install --frozen")
 		}
-		return a.printChange(fs, change)
+		return a.printChange(fs, run.installOptions, change, started)
 	}
+	oldLock := lock
 
 	// The ranges to resolve: legion.json's, with the arguments replacing
 	// their names' entries. A name given without a range (or with
@@ -214,7 +278,6 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	res, err := solver.Solve(ctx, want)
 	prog.done()
 	if err != nil {
-		a.explainJSON(fs, err)
 		return wrap(latestExcluded(err, latest), "install")
 	}
 
@@ -235,19 +298,15 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		}
 	}
 	plan.lock, plan.res = res.Lock(), res
+	// A version kept from the old lock keeps its hash, and its content
+	// must still match it, unless update names the package.
+	plan.lock.keepIntegrity(oldLock)
+	plan.mayChange = func(name string) bool { return run.updateAll || slices.Contains(run.update, name) }
 	change, err := apply(ctx, plan)
 	if err != nil {
 		return wrap(err, "install")
 	}
-	return a.printChange(fs, change)
-}
-
-func (a *app) printChange(fs *flagSet, change *projectChange) error {
-	if fs.json {
-		return writeJSON(a.stdout, change)
-	}
-	change.print(a.stdout)
-	return nil
+	return a.printChange(fs, run.installOptions, change, started)
 }
 
 // latestVersions looks up, concurrently, the registry's latest version of

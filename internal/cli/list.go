@@ -20,8 +20,9 @@ under each, its own, with the range asked for and the version installed
 (from legion.lock, checked against legion_modules). A package that appears
 again is marked "deduped" and not expanded twice. It works offline.
 
-It exits 1 when something is missing or at the wrong version (run
-'legion pkg install' to fix that).`,
+It exits 1 when something is missing, at the wrong version, or modified
+(its files do not match legion.lock's integrity); 'legion pkg install'
+fixes each of these.`,
 	run: (*app).runList,
 }
 
@@ -41,6 +42,7 @@ type listOutput struct {
 	Version      string      `json:"version"`
 	Dependencies []*listNode `json:"dependencies"`
 	Problems     []string    `json:"problems"`
+	Error        *jsonError  `json:"error,omitempty"`
 }
 
 func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
@@ -93,6 +95,8 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 					n.Problem = "missing from " + modulesDir
 				} else if inst != lp.Version {
 					n.Problem = "installed " + inst + ", locked " + lp.Version
+				} else if moduleProblem(a.env.Dir, name, lp) == "modified" {
+					n.Problem = "modified: its files do not match " + lockFile
 				}
 			}
 			if n.Problem == "" {
@@ -135,7 +139,12 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 		it.node.Dependencies = addChildren(it.node, lock.Packages[it.node.Name].Dependencies, it.level, it.path)
 	}
 
+	var problemsErr error
+	if len(out.Problems) > 0 {
+		problemsErr = wrap(fmt.Errorf("%s (run 'legion pkg install'): %s", plural(len(out.Problems), "problem"), out.Problems[0]), "list")
+	}
 	if fs.json {
+		out.Error = newJSONError(problemsErr, ExitCode(problemsErr))
 		if err := writeJSON(a.stdout, out); err != nil {
 			return err
 		}
@@ -163,8 +172,5 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 			fmt.Fprintln(a.stdout, "(no dependencies)")
 		}
 	}
-	if len(out.Problems) > 0 {
-		return wrap(fmt.Errorf("%s (run 'legion pkg install'): %s", plural(len(out.Problems), "problem"), out.Problems[0]), "list")
-	}
-	return nil
+	return problemsErr
 }

@@ -11,7 +11,13 @@ import (
 	"github.com/legion-registry/legion-go/internal/semrange"
 )
 
-const lockfileVersion = 1
+// lockfileVersion is the format legion.lock is written in. Version 2 adds
+// each package's integrity; version 1 (without it) is still read, and the
+// next install that writes the lock adds the hashes.
+const (
+	lockfileVersion       = 2
+	lockfileVersionNoHash = 1
+)
 
 // Lock is legion.lock: every installed package (flat: one version per
 // name) with the dependency ranges of that version, so that a later install
@@ -28,7 +34,10 @@ type Lock struct {
 // LockedPackage is one resolved package.
 type LockedPackage struct {
 	Dependencies map[string]string `json:"dependencies,omitempty"`
-	Version      string            `json:"version"`
+	// Integrity is the sha512 of the files install writes for this
+	// version (see integrity.go); "" in a version-1 lock.
+	Integrity string `json:"integrity,omitempty"`
+	Version   string `json:"version"`
 }
 
 // ParseLock reads legion.lock's content and checks every name, version and
@@ -38,8 +47,8 @@ func ParseLock(b []byte) (*Lock, error) {
 	if err := json.Unmarshal(b, &l); err != nil {
 		return nil, jsonProblem(b, err, "an object with lockfileVersion and packages")
 	}
-	if l.LockfileVersion != lockfileVersion {
-		return nil, fmt.Errorf("lockfileVersion %d is not %d", l.LockfileVersion, lockfileVersion)
+	if l.LockfileVersion != lockfileVersion && l.LockfileVersion != lockfileVersionNoHash {
+		return nil, fmt.Errorf("lockfileVersion %d is not %d (or %d)", l.LockfileVersion, lockfileVersion, lockfileVersionNoHash)
 	}
 	for _, name := range slices.Sorted(maps.Keys(l.Packages)) {
 		p := l.Packages[name]
@@ -48,6 +57,11 @@ func ParseLock(b []byte) (*Lock, error) {
 		}
 		if _, err := semrange.ParseVersion(p.Version); err != nil {
 			return nil, fmt.Errorf("%s: version %q: %w", name, p.Version, err)
+		}
+		if p.Integrity != "" {
+			if err := checkIntegrity(p.Integrity); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
 		}
 		for dep, r := range p.Dependencies {
 			if err := checkPackageName(dep); err != nil {
@@ -128,4 +142,36 @@ func (l *Lock) prune(deps map[string]string) *Lock {
 		queue = append(queue, slices.Sorted(maps.Keys(p.Dependencies))...)
 	}
 	return out
+}
+
+// unverified lists the packages (name@version) that have no integrity.
+func (l *Lock) unverified() []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(l.Packages)) {
+		if p := l.Packages[name]; p.Integrity == "" {
+			out = append(out, name+"@"+p.Version)
+		}
+	}
+	return out
+}
+
+// lookup returns name's entry; a nil lock has none.
+func (l *Lock) lookup(name string) (LockedPackage, bool) {
+	if l == nil {
+		return LockedPackage{}, false
+	}
+	p, ok := l.Packages[name]
+	return p, ok
+}
+
+// keepIntegrity copies old's hashes to the entries of l that lock the same
+// version, so that an install checks a kept version against the hash it
+// was first installed with.
+func (l *Lock) keepIntegrity(old *Lock) {
+	for name, p := range l.Packages {
+		if o, ok := old.lookup(name); ok && o.Version == p.Version && p.Integrity == "" {
+			p.Integrity = o.Integrity
+			l.Packages[name] = p
+		}
+	}
 }

@@ -110,7 +110,7 @@ func (a *app) runLogin(ctx context.Context, fs *flagSet, args []string) error {
 		if err != nil {
 			return wrap(err, "login")
 		}
-		sess, err := c.Login(ctx, legion.LoginRequest{Username: name, Password: legion.Secret(pw)})
+		sess, err := c.Login(ctx, legion.LoginRequest{Username: name, Password: legion.NewSecret(pw)})
 		if errors.Is(err, legion.ErrUnauthorized) {
 			return withHint(wrap(err, "login as %s", name), "no account yet? create one with 'legion pkg signup'")
 		}
@@ -135,7 +135,7 @@ func (a *app) runLogin(ctx context.Context, fs *flagSet, args []string) error {
 			Registry string `json:"registry"`
 		}{user.Username, s.registry})
 	}
-	fmt.Fprintf(a.stdout, "Logged in as %s on %s\n", user.Username, s.registry)
+	fmt.Fprintf(a.stdout, "Logged in as %s on %s\n", termSafe(user.Username), s.registry)
 	return nil
 }
 

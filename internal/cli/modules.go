@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"maps"
@@ -12,11 +11,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/Masterminds/semver/v3"
 	legion "github.com/legion-registry/legion-go"
-	"github.com/legion-registry/legion-go/internal/semrange"
 )
 
 // moduleMeta is legion_modules/<name>/legion.json: the installed version's
@@ -34,7 +31,13 @@ type moduleMeta struct {
 // installedVersion returns the version installed under legion_modules/name,
 // or "" when there is none (or its legion.json is unreadable).
 func installedVersion(projectDir, name string) string {
-	b, err := os.ReadFile(filepath.Join(projectDir, modulesDir, name, manifestFile))
+	return moduleVersion(filepath.Join(projectDir, modulesDir, name), name)
+}
+
+// moduleVersion is the version a module directory's legion.json names, or
+// "" when it is unreadable or names another package.
+func moduleVersion(dir, name string) string {
+	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
 	if err != nil {
 		return ""
 	}
@@ -65,8 +68,28 @@ func moduleEntries(projectDir string) ([]string, error) {
 	return names, nil
 }
 
+// moduleProblem says how legion_modules/<name> differs from the lock's
+// entry: "" when it matches (by integrity when the lock has one, else by
+// version), else "missing", "installed <v>" or "modified".
+func moduleProblem(projectDir, name string, lp LockedPackage) string {
+	dir := filepath.Join(projectDir, modulesDir, name)
+	inst := installedVersion(projectDir, name)
+	switch {
+	case inst == "" && dirIntegrity(dir) == "":
+		return "missing"
+	case inst != lp.Version && inst != "":
+		return "installed " + inst
+	case lp.Integrity == "" && inst == lp.Version:
+		return ""
+	case lp.Integrity == "" || dirIntegrity(dir) != lp.Integrity:
+		return "modified"
+	}
+	return ""
+}
+
 // modulesMatch reports whether legion_modules holds exactly the lock's
-// packages at the lock's versions.
+// packages, each with the files its integrity names (or, for a lock
+// without hashes, at the lock's version).
 func modulesMatch(projectDir string, l *Lock) (bool, error) {
 	names, err := moduleEntries(projectDir)
 	if err != nil {
@@ -77,7 +100,7 @@ func modulesMatch(projectDir string, l *Lock) (bool, error) {
 	}
 	for _, n := range names {
 		p, ok := l.Packages[n]
-		if !ok || installedVersion(projectDir, n) != p.Version {
+		if !ok || moduleProblem(projectDir, n, p) != "" {
 			return false, nil
 		}
 	}
@@ -86,104 +109,6 @@ func modulesMatch(projectDir string, l *Lock) (bool, error) {
 
 // fetchFunc returns one version's download metadata.
 type fetchFunc func(ctx context.Context, name string, v *semver.Version) (*legion.PackageVersion, error)
-
-// stageModules builds the legion_modules that l describes in a new
-// directory beside the real one and returns its path. Packages already
-// installed at the right version are copied; the others come from the
-// resolution's metadata or are fetched, concurrently. On error nothing is
-// left behind. When onFetch is set it is called after each fetch.
-func stageModules(ctx context.Context, projectDir string, l *Lock, res *Resolution, fetch fetchFunc, concurrency int, onFetch func(done, total int)) (string, error) {
-	// Modes follow the umask (0777 and 0666 less it), so that a shared
-	// build (several users, Docker) can read and update legion_modules.
-	staging, err := createUnique(projectDir, ".legion_modules.staging-", func(path string) error {
-		return os.Mkdir(path, 0o777)
-	})
-	if err != nil {
-		return "", err
-	}
-	names := slices.Sorted(maps.Keys(l.Packages))
-	var toFetch []string
-	for _, name := range names {
-		if installedVersion(projectDir, name) == l.Packages[name].Version {
-			if err := copyDir(filepath.Join(projectDir, modulesDir, name), filepath.Join(staging, name)); err != nil {
-				os.RemoveAll(staging)
-				return "", err
-			}
-			continue
-		}
-		toFetch = append(toFetch, name)
-	}
-	var done int
-	var doneMu sync.Mutex
-	err = forEach(ctx, len(toFetch), concurrency, func(ctx context.Context, i int) error {
-		name := toFetch[i]
-		lp := l.Packages[name]
-		var meta *legion.PackageVersion
-		if r := res.get(name); r != nil && r.Meta != nil && r.Version.Original() == lp.Version {
-			meta = r.Meta
-		} else {
-			v, err := semrange.ParseVersion(lp.Version)
-			if err != nil {
-				return err
-			}
-			if fetch == nil {
-				return ErrOffline
-			}
-			if meta, err = fetch(ctx, name, v); err != nil {
-				return err
-			}
-		}
-		if err := writeModule(filepath.Join(staging, name), name, lp, meta); err != nil {
-			return fmt.Errorf("writing %s: %w", name, err)
-		}
-		if onFetch != nil {
-			doneMu.Lock()
-			done++
-			onFetch(done, len(toFetch))
-			doneMu.Unlock()
-		}
-		return nil
-	})
-	if err != nil {
-		os.RemoveAll(staging)
-		return "", err
-	}
-	return staging, nil
-}
-
-// writeModule writes one package's directory: legion.json and, when the
-// version has one, README.md; both synced before the directory is swapped in.
-func writeModule(dir, name string, lp LockedPackage, meta *legion.PackageVersion) error {
-	if err := os.Mkdir(dir, 0o777); err != nil {
-		return err
-	}
-	m := moduleMeta{
-		Name:         name,
-		Version:      lp.Version,
-		Description:  meta.Description,
-		Author:       meta.Author,
-		License:      meta.License,
-		Keywords:     meta.Keywords,
-		Dependencies: lp.Dependencies,
-	}
-	b, err := marshalIndent(m)
-	if err != nil {
-		return err
-	}
-	if err := writeSynced(filepath.Join(dir, manifestFile), b); err != nil {
-		return err
-	}
-	if meta.Readme != "" {
-		readme := meta.Readme
-		if !strings.HasSuffix(readme, "\n") {
-			readme += "\n"
-		}
-		if err := writeSynced(filepath.Join(dir, readmeFile), []byte(readme)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func writeSynced(path string, b []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
@@ -298,4 +223,26 @@ func (s *modulesSwap) finish() {
 	if s.trash != "" {
 		os.RemoveAll(s.trash)
 	}
+}
+
+// modulesDisagree lists how legion_modules differs from the lock
+// ("legion-base@1.2.0: modified"); nil when they agree.
+func modulesDisagree(projectDir string, l *Lock) ([]string, error) {
+	names, err := moduleEntries(projectDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(l.Packages)) {
+		p := l.Packages[name]
+		if problem := moduleProblem(projectDir, name, p); problem != "" {
+			out = append(out, name+"@"+p.Version+": "+problem)
+		}
+	}
+	for _, name := range names {
+		if _, ok := l.Packages[name]; !ok {
+			out = append(out, name+": installed, not in "+lockFile)
+		}
+	}
+	return out, nil
 }

@@ -42,10 +42,11 @@ func newTable(w io.Writer, header ...string) *table {
 }
 
 // row writes one line; tabs and newlines inside cells are flattened so that
-// a description from the registry cannot break the layout.
+// a description from the registry cannot break the layout, and controls are
+// made visible (termSafe) so that it cannot drive the terminal.
 func (t *table) row(cells ...string) {
 	for i, c := range cells {
-		cells[i] = cellReplacer.Replace(c)
+		cells[i] = cellReplacer.Replace(termSafe(c))
 	}
 	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
 }

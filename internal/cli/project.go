@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -17,11 +16,16 @@ import (
 
 // projectChange is what an install or remove did to legion_modules.
 type projectChange struct {
-	Added    []pkgVersion `json:"added"`
-	Updated  []pkgUpdate  `json:"updated"`
-	Removed  []pkgVersion `json:"removed"`
-	Packages int          `json:"packages"` // installed after the change
-	Changed  bool         `json:"changed"`  // whether any file was written
+	Added   []pkgVersion `json:"added"`
+	Updated []pkgUpdate  `json:"updated"`
+	Removed []pkgVersion `json:"removed"`
+	// Repaired are packages installed at the locked version whose files
+	// did not match the lock's integrity (edited, extra or missing files):
+	// they were replaced.
+	Repaired []pkgVersion `json:"repaired"`
+	Packages int          `json:"packages"`         // installed after the change
+	Changed  bool         `json:"changed"`          // whether any file was (or, in a dry run, would be) written
+	DryRun   bool         `json:"dryRun,omitempty"` // nothing was written
 }
 
 type pkgVersion struct {
@@ -45,8 +49,12 @@ type applyPlan struct {
 	keepLock     bool        // never rewrite legion.lock (install --frozen)
 	res          *Resolution // metadata fetched while resolving (may be nil)
 	fetch        fetchFunc   // for packages to install that res lacks
+	cache        *contentCache
+	mayChange    func(name string) bool // see stager.mayChange
 	concurrency  int
 	progressLine *progress
+	dryRun       bool // work out the change, write nothing
+	fromIndex    bool // see stager.fromIndex
 }
 
 // apply brings legion.json, legion.lock and legion_modules to the plan, all
@@ -67,39 +75,69 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 			manifestBytes = nil
 		}
 	}
-	lockBytes := p.lock.Marshal()
-	if p.keepLock || bytes.Equal(lockBytes, p.oldLock) {
-		lockBytes = nil
+	for _, name := range slices.Sorted(maps.Keys(p.lock.Packages)) {
+		if moduleProblem(p.dir, name, p.lock.Packages[name]) == "modified" {
+			change.Repaired = append(change.Repaired, pkgVersion{name, p.lock.Packages[name].Version})
+		}
 	}
 	modsOK, err := modulesMatch(p.dir, p.lock)
 	if err != nil {
 		return nil, err
 	}
-	if manifestBytes == nil && lockBytes == nil && modsOK {
+	// A lock that will be written gets every package's hash.
+	needHashes := !p.keepLock && len(p.lock.unverified()) > 0
+	lockBytes := p.lock.Marshal()
+	if p.keepLock || bytes.Equal(lockBytes, p.oldLock) {
+		lockBytes = nil
+	}
+	if manifestBytes == nil && lockBytes == nil && modsOK && !needHashes {
 		return change, nil
 	}
 	change.Changed = true
+	if p.dryRun {
+		return change, nil
+	}
 
 	var swap *modulesSwap
-	if !modsOK {
+	if !modsOK || needHashes {
 		swap = &modulesSwap{projectDir: p.dir}
 		if len(p.lock.Packages) > 0 {
-			var onFetch func(done, total int)
+			st := &stager{
+				projectDir:  p.dir,
+				lock:        p.lock,
+				res:         p.res,
+				fetch:       p.fetch,
+				cache:       p.cache,
+				concurrency: p.concurrency,
+				mayChange:   p.mayChange,
+				rehash:      !p.keepLock,
+				fromIndex:   p.fromIndex,
+			}
 			if p.progressLine != nil {
-				onFetch = func(done, total int) {
+				st.onFetch = func(done, total int) {
 					if total > 1 {
 						p.progressLine.update("legion: installing %d/%d", done, total)
 					}
 				}
 			}
-			staging, err := stageModules(ctx, p.dir, p.lock, p.res, p.fetch, p.concurrency, onFetch)
+			staged, err := st.stage(ctx)
 			if p.progressLine != nil {
 				p.progressLine.done()
 			}
 			if err != nil {
 				return nil, err
 			}
-			swap.staging = staging
+			swap.staging = staged.dir
+			if !p.keepLock {
+				for name, sri := range staged.integrity {
+					lp := p.lock.Packages[name]
+					lp.Integrity = sri
+					p.lock.Packages[name] = lp
+				}
+				if lockBytes = p.lock.Marshal(); bytes.Equal(lockBytes, p.oldLock) {
+					lockBytes = nil
+				}
+			}
 		}
 	}
 
@@ -187,7 +225,7 @@ func installedSet(dir string) (map[string]string, error) {
 }
 
 func diffInstalled(before map[string]string, after *Lock) *projectChange {
-	c := &projectChange{Added: []pkgVersion{}, Updated: []pkgUpdate{}, Removed: []pkgVersion{}, Packages: len(after.Packages)}
+	c := &projectChange{Added: []pkgVersion{}, Updated: []pkgUpdate{}, Removed: []pkgVersion{}, Repaired: []pkgVersion{}, Packages: len(after.Packages)}
 	for _, name := range slices.Sorted(maps.Keys(after.Packages)) {
 		v := after.Packages[name].Version
 		old, ok := before[name]
@@ -206,23 +244,10 @@ func diffInstalled(before map[string]string, after *Lock) *projectChange {
 	return c
 }
 
-// print shows the change to a person.
-func (c *projectChange) print(w io.Writer) {
-	for _, p := range c.Added {
-		fmt.Fprintf(w, "+ %s@%s\n", p.Name, p.Version)
-	}
-	for _, p := range c.Updated {
-		fmt.Fprintf(w, "~ %s %s → %s\n", p.Name, p.From, p.To)
-	}
-	for _, p := range c.Removed {
-		fmt.Fprintf(w, "- %s@%s\n", p.Name, p.Version)
-	}
-	if len(c.Added)+len(c.Updated)+len(c.Removed) == 0 {
-		fmt.Fprintf(w, "up to date, %s installed\n", plural(c.Packages, "package"))
-		return
-	}
-	fmt.Fprintf(w, "%s installed (%d added, %d updated, %d removed)\n",
-		plural(c.Packages, "package"), len(c.Added), len(c.Updated), len(c.Removed))
+// upToDate is c for a project that had everything c added already.
+func (c *projectChange) upToDate() *projectChange {
+	c.Added = []pkgVersion{}
+	return c
 }
 
 func plural(n int, word string) string {

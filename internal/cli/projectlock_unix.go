@@ -4,6 +4,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 )
@@ -15,7 +16,12 @@ import (
 // what it locked) and tries again.
 func tryLockFile(path string) (release func(), err error) {
 	for {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+		// O_NOFOLLOW: a committed symlink in the lock file's place must
+		// not make legion create or open a file elsewhere.
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o666)
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("%s is a symbolic link; legion never follows it (remove it)", path)
+		}
 		if err != nil {
 			return nil, err
 		}

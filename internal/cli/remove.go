@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 var removeCmd = &command{
@@ -18,6 +19,7 @@ remains, the registry is not contacted.`,
 }
 
 func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
+	started := time.Now()
 	fs.withRegistry().withJSON()
 	pos, err := a.parse(fs, args)
 	if err != nil {
@@ -61,14 +63,17 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 	if err != nil {
 		return wrap(err, "remove")
 	}
+	newLock := res.Lock()
+	newLock.keepIntegrity(lock)
 	change, err := apply(ctx, applyPlan{
 		dir:          a.env.Dir,
 		oldManifest:  mb,
 		newManifest:  newManifest,
 		oldLock:      lb,
-		lock:         res.Lock(),
+		lock:         newLock,
 		res:          res,
 		fetch:        src.Fetch,
+		cache:        a.openCache(),
 		progressLine: newProgress(a.stderr),
 	})
 	if err != nil {
@@ -77,7 +82,7 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 	if fs.json {
 		return writeJSON(a.stdout, change)
 	}
-	change.print(a.stdout)
+	change.print(a.stdout, true, time.Since(started))
 	for _, name := range pos {
 		if p, still := res.Packages[name]; still {
 			fmt.Fprintf(a.stdout, "note: %s@%s stays installed: other dependencies need it\n", name, p.Version)

@@ -90,7 +90,7 @@ func (a *app) runSignup(ctx context.Context, fs *flagSet, args []string) error {
 	if err != nil {
 		return wrap(err, "signup")
 	}
-	sess, err := c.Signup(ctx, legion.SignupRequest{Username: *username, Email: *email, Password: legion.Secret(pw)})
+	sess, err := c.Signup(ctx, legion.SignupRequest{Username: *username, Email: *email, Password: legion.NewSecret(pw)})
 	if err != nil {
 		return wrap(err, "signup as %s", *username)
 	}
@@ -103,6 +103,6 @@ func (a *app) runSignup(ctx context.Context, fs *flagSet, args []string) error {
 			Registry string `json:"registry"`
 		}{sess.User.Username, s.registry})
 	}
-	fmt.Fprintf(a.stdout, "Signed up and logged in as %s on %s\n", sess.User.Username, s.registry)
+	fmt.Fprintf(a.stdout, "Signed up and logged in as %s on %s\n", termSafe(sess.User.Username), s.registry)
 	return nil
 }

@@ -95,30 +95,35 @@ func TestInstallExplainsAConflict(t *testing.T) {
 
 	r = p.fails(ExitConflict, "pkg", "install", "--json")
 	var out struct {
-		Error      string `json:"error"`
-		Derivation struct {
-			Steps []struct {
-				ID    int    `json:"id"`
-				Kind  string `json:"kind"`
-				Text  string `json:"text"`
-				From  []int  `json:"from"`
-				Terms []struct {
-					Package  string   `json:"package"`
-					Positive bool     `json:"positive"`
-					Versions []string `json:"versions"`
-				} `json:"terms"`
-			} `json:"steps"`
-			Lines []struct {
-				Number int    `json:"number"`
-				Text   string `json:"text"`
-			} `json:"lines"`
-		} `json:"derivation"`
+		Error struct {
+			Code       string `json:"code"`
+			ExitCode   int    `json:"exitCode"`
+			Message    string `json:"message"`
+			Derivation struct {
+				Steps []struct {
+					ID    int    `json:"id"`
+					Kind  string `json:"kind"`
+					Text  string `json:"text"`
+					From  []int  `json:"from"`
+					Terms []struct {
+						Package  string   `json:"package"`
+						Positive bool     `json:"positive"`
+						Versions []string `json:"versions"`
+					} `json:"terms"`
+				} `json:"steps"`
+				Lines []struct {
+					Number int    `json:"number"`
+					Text   string `json:"text"`
+				} `json:"lines"`
+			} `json:"derivation"`
+		} `json:"error"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("--json stdout: %v\n%s", err, r.stdout)
 	}
-	steps := out.Derivation.Steps
-	if out.Error != "version solving failed" || len(steps) != 7 || steps[6].Text != "version solving failed" || len(out.Derivation.Lines) != 2 {
+	steps := out.Error.Derivation.Steps
+	if out.Error.Code != "conflict" || out.Error.ExitCode != ExitConflict || !strings.HasPrefix(out.Error.Message, "install: no set of versions") ||
+		len(steps) != 7 || steps[6].Text != "version solving failed" || len(out.Error.Derivation.Lines) != 2 {
 		t.Fatalf("--json: %s", r.stdout)
 	}
 	if s := steps[0]; s.Kind != "dependency" || s.Text != "legion-b depends on legion-c ^1.0.0" || s.Terms[1].Package != "legion-c" || s.Terms[1].Positive {

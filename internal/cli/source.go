@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/Masterminds/semver/v3"
@@ -38,12 +37,8 @@ func (s registrySource) Fetch(ctx context.Context, name string, v *semver.Versio
 	if err != nil {
 		return nil, wrap(err, "fetching %s@%s", name, v)
 	}
-	if pv.Version != nil && !pv.Version.Equal(v) || pv.Name != "" && pv.Name != name {
-		got := pv.Name + "@"
-		if pv.Version != nil {
-			got += pv.Version.Original()
-		}
-		return nil, fmt.Errorf("fetching %s@%s: %w: the registry answered with %s", name, v, legion.ErrInvalidResponse, got)
+	if err := checkServed(name, v, pv); err != nil {
+		return nil, wrap(err, "fetching %s@%s", name, v.Original())
 	}
 	return pv, nil
 }

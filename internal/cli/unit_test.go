@@ -130,15 +130,17 @@ func TestSanitizeName(t *testing.T) {
 }
 
 func TestLockRoundTrip(t *testing.T) {
+	sri := integrityOf(map[string][]byte{"legion.json": []byte("{}\n")})
 	l := &Lock{LockfileVersion: 1, Packages: map[string]LockedPackage{
 		"b": {Version: "2.0.0", Dependencies: map[string]string{"a": "^1", "c": "<3 >=1"}},
-		"a": {Version: "1.0.0-rc.1"},
+		"a": {Version: "1.0.0-rc.1", Integrity: sri},
 	}}
 	out := l.Marshal()
 	want := `{
-  "lockfileVersion": 1,
+  "lockfileVersion": 2,
   "packages": {
     "a": {
+      "integrity": "` + sri + `",
       "version": "1.0.0-rc.1"
     },
     "b": {
@@ -163,7 +165,7 @@ func TestLockRoundTrip(t *testing.T) {
 	}
 	for in, want := range map[string]string{
 		`{`:                     "line 1, column 1",
-		`{"lockfileVersion":2}`: "lockfileVersion 2",
+		`{"lockfileVersion":3}`: "lockfileVersion 3",
 		`{"lockfileVersion":1,"packages":{"../x":{"version":"1.0.0"}}}`:                                    "package name",
 		`{"lockfileVersion":1,"packages":{"a":{"version":"1.0"}}}`:                                         `version "1.0"`,
 		`{"lockfileVersion":1,"packages":{"a":{"version":"1.0.0","dependencies":{"b":"!!"}}}}`:             "invalid range",

@@ -19,6 +19,7 @@ changed: to move past a range, install the package with a new one
 func (a *app) runUpdate(ctx context.Context, fs *flagSet, args []string) error {
 	fs.withRegistry().withJSON()
 	concurrency := fs.Int("concurrency", defaultConcurrency, "registry requests at a time")
+	opts := installFlags(fs)
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -26,10 +27,13 @@ func (a *app) runUpdate(ctx context.Context, fs *flagSet, args []string) error {
 	if *concurrency < 1 {
 		return usagef("pkg update: --concurrency must be at least 1, not %d", *concurrency)
 	}
+	if err := opts.check("update"); err != nil {
+		return err
+	}
 	for _, n := range pos {
 		if err := checkPackageName(n); err != nil {
 			return usagef("pkg update: %q: %v", n, err)
 		}
 	}
-	return a.install(ctx, fs, installRun{concurrency: *concurrency, update: pos, updateAll: len(pos) == 0})
+	return a.install(ctx, fs, installRun{concurrency: *concurrency, update: pos, updateAll: len(pos) == 0, installOptions: *opts})
 }

@@ -42,7 +42,7 @@ func (a *app) runWhoami(ctx context.Context, fs *flagSet, args []string) error {
 			TokenSource string     `json:"tokenSource"`
 		}{u.Username, u.Email, nonZeroTime(u.CreatedAt), s.registry, tokenSourceName(s.tokenSource)})
 	}
-	fmt.Fprintln(a.stdout, u.Username)
+	fmt.Fprintln(a.stdout, termSafe(u.Username))
 	return nil
 }
 
