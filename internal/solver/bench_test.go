@@ -75,30 +75,73 @@ func backtrackRegistry(chains, length, broken int) (registry, deps) {
 	return reg, root
 }
 
-// BenchmarkSolveBacktracking: 5,000 packages of 20 versions, 500
-// conflicts to learn from and backtrack (issue: < 1 s).
+// cascadeRegistry is backtrackRegistry with every link of a chain at
+// "1.v.x": a failure at the bottom of a chain moves the whole chain back,
+// its first package included, and with it every decision taken after that
+// one (the other chains' deeper packages, decided breadth first): the
+// worst case of the breadth-first order, quadratic in the chains.
+func cascadeRegistry(chains, length, broken int) (registry, deps) {
+	name := func(c, j int) string { return fmt.Sprintf("c%03d-%02d", c, j) }
+	reg, root := registry{}, deps{}
+	for c := 0; c < chains; c++ {
+		root[name(c, 0)] = "*"
+		for j := 0; j < length; j++ {
+			vs := map[string]map[string]string{}
+			for v := 0; v < 20; v++ {
+				d := deps{}
+				switch {
+				case j+1 < length:
+					d[name(c, j+1)] = fmt.Sprintf("1.%d.x", v)
+				case v >= 20-broken:
+					d["missing"] = "^1"
+				}
+				vs[fmt.Sprintf("1.%d.0", v)] = d
+			}
+			reg[name(c, j)] = vs
+		}
+	}
+	return reg, root
+}
+
+// BenchmarkSolveBacktracking: 5,000 packages of 20 versions, 250
+// conflicts to learn from and backtrack (issue: < 1 s). "cascading" is the
+// worst case above, at 2,000 and 5,000 packages.
 //
 //	go test ./internal/solver/ -run '^$' -bench SolveBacktracking -benchtime 3x
 func BenchmarkSolveBacktracking(b *testing.B) {
-	reg, root := backtrackRegistry(250, 20, 2)
-	src := &memSource{reg: reg}
-	var conflicts, decisions int
-	for i := 0; i < b.N; i++ {
-		sol, err := Solve(context.Background(), Problem{Root: "app", Deps: root, Source: src})
-		if err != nil || len(sol.Packages) != 5000 {
-			b.Fatal(err)
-		}
-		for name, v := range sol.Packages {
-			want := 19
-			if name[len(name)-2:] >= "18" {
-				want = 17
+	run := func(b *testing.B, reg registry, root deps, n, minor int) {
+		src := &memSource{reg: reg}
+		var conflicts, decisions int
+		for i := 0; i < b.N; i++ {
+			sol, err := Solve(context.Background(), Problem{Root: "app", Deps: root, Source: src})
+			if err != nil || len(sol.Packages) != n {
+				b.Fatal(err)
 			}
-			if int(v.Version.Minor()) != want {
-				b.Fatalf("%s@%s, want 1.%d.0", name, v.Version, want)
+			for name, v := range sol.Packages {
+				want := minor
+				if minor < 0 { // backtrackRegistry: only a chain's last two move
+					want = 19
+					if name[len(name)-2:] >= "18" {
+						want = 17
+					}
+				}
+				if int(v.Version.Minor()) != want {
+					b.Fatalf("%s@%s, want 1.%d.0", name, v.Version, want)
+				}
 			}
+			conflicts, decisions = sol.Conflicts, sol.Decisions
 		}
-		conflicts, decisions = sol.Conflicts, sol.Decisions
+		b.ReportMetric(float64(conflicts), "conflicts")
+		b.ReportMetric(float64(decisions), "decisions")
 	}
-	b.ReportMetric(float64(conflicts), "conflicts")
-	b.ReportMetric(float64(decisions), "decisions")
+	b.Run("local/5000", func(b *testing.B) {
+		reg, root := backtrackRegistry(250, 20, 2)
+		run(b, reg, root, 5000, -1)
+	})
+	for _, chains := range []int{100, 250} {
+		b.Run(fmt.Sprintf("cascading/%d", chains*20), func(b *testing.B) {
+			reg, root := cascadeRegistry(chains, 20, 2)
+			run(b, reg, root, chains*20, 17)
+		})
+	}
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/legion-registry/legion-go/internal/semrange"
 )
 
-// DefaultMaxSteps bounds decisions plus conflicts when Problem.MaxSteps is 0.
-const DefaultMaxSteps = 1_000_000
+// DefaultMaxSteps bounds decisions plus conflicts when Problem.MaxSteps is
+// 0: a few seconds of work (a decision costs about a microsecond).
+const DefaultMaxSteps = 5_000_000
 
 // Problem is what to solve.
 type Problem struct {
@@ -48,6 +49,7 @@ type pkg struct {
 	all      term      // every outcome
 	ranges   map[string]bitset
 	covered  map[string]bitset // versions whose dependency on a name is recorded
+	recorded bitset            // versions whose dependencies are all recorded
 
 	incompats []*incompat
 	idx       []int  // indexes of this package's assignments
@@ -427,6 +429,9 @@ func (s *solver) choose() (next int, done bool, err error) {
 // does, so "a >=1.1.0 depends on c ^2.0.0" covers every such version.
 func (s *solver) dependencies(pid, vi int) ([]*incompat, error) {
 	p := s.pkgs[pid]
+	if p.recorded != nil && p.recorded.has(vi) {
+		return nil, nil // decided before, and undone by a backjump
+	}
 	v := &p.versions[vi]
 	if v.Deps == nil {
 		ds, ok := s.prob.Source.(DependencySource)
@@ -525,5 +530,9 @@ func (s *solver) dependencies(pid, vi int) ([]*incompat, error) {
 		in.dep, in.rng = name, raw
 		out = append(out, in)
 	}
+	if p.recorded == nil {
+		p.recorded = newBitset(len(p.versions))
+	}
+	p.recorded.set(vi)
 	return out, nil
 }
