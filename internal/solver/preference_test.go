@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/Masterminds/semver/v3"
 )
 
 // TestPreferences: which solution, when several exist.
@@ -171,5 +173,30 @@ func TestInvalidProjectRange(t *testing.T) {
 	var f *Failure
 	if err == nil || errors.As(err, &f) {
 		t.Fatalf("err = %v, want a plain error", err)
+	}
+}
+
+// TestSolutionCheck: the check a solution passes before Solve returns it
+// rejects one that breaks a range, misses a dependency, or uses an
+// unusable version.
+func TestSolutionCheck(t *testing.T) {
+	t.Parallel()
+	v := func(s string, d deps, unusable string) Version {
+		return Version{Version: semver.MustParse(s), Deps: d, Unusable: unusable}
+	}
+	parse := (&solver{}).parse
+	good := &Solution{Packages: map[string]Version{"a": v("1.0.0", deps{"c": "^1"}, ""), "c": v("1.2.0", nil, "")}}
+	if err := good.check(deps{"a": "^1"}, parse); err != nil {
+		t.Errorf("a valid solution: %v", err)
+	}
+	for name, bad := range map[string]*Solution{
+		"range broken":       {Packages: map[string]Version{"a": v("1.0.0", deps{"c": "^2"}, ""), "c": v("1.2.0", nil, "")}},
+		"dependency missing": {Packages: map[string]Version{"a": v("1.0.0", deps{"c": "^1"}, "")}},
+		"unusable version":   {Packages: map[string]Version{"a": v("1.0.0", nil, "no")}},
+		"project's range":    {Packages: map[string]Version{"a": v("2.0.0", nil, "")}},
+	} {
+		if err := bad.check(deps{"a": "^1"}, parse); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }

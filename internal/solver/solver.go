@@ -120,7 +120,38 @@ func Solve(ctx context.Context, prob Problem) (*Solution, error) {
 			s.sol.Packages[p.name] = p.versions[p.decided]
 		}
 	}
+	if err := s.sol.check(prob.Deps, s.parse); err != nil {
+		return nil, err
+	}
 	return &s.sol, nil
+}
+
+// check validates a solution before it is returned: every range, the
+// project's and each selected version's, holds for the selected version.
+func (sol *Solution) check(root map[string]string, parse func(string) (*semrange.Range, error)) error {
+	holds := func(from string, deps map[string]string) error {
+		for _, name := range slices.Sorted(maps.Keys(deps)) {
+			v, ok := sol.Packages[name]
+			r, err := parse(deps[name])
+			if err != nil || !ok || !r.Contains(v.Version) {
+				return fmt.Errorf("solver: internal error: the solution does not satisfy %s's dependency %s %s", from, name, deps[name])
+			}
+		}
+		return nil
+	}
+	if err := holds("the project", root); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(sol.Packages)) {
+		v := sol.Packages[name]
+		if v.Unusable != "" {
+			return fmt.Errorf("solver: internal error: the solution has %s@%s, which cannot be used", name, v.Version)
+		}
+		if err := holds(name+"@"+v.Version.Original(), v.Deps); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // id returns the package id of name, registering it (unloaded) if new.
