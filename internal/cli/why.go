@@ -138,7 +138,9 @@ func printWhy(w io.Writer, out whyOutput) {
 	for _, p := range out.Paths {
 		parts := []string{out.Project}
 		for _, st := range p {
-			parts = append(parts, fmt.Sprintf("%s@%s (%s)", st.Name, st.Version, st.Range))
+			// A range is npm's grammar, but may hold odd whitespace
+			// ("\r" parses): shown terminal-safe, as registry text is.
+			parts = append(parts, fmt.Sprintf("%s@%s (%s)", st.Name, st.Version, termSafe(st.Range)))
 		}
 		fmt.Fprintf(w, "  %s\n", strings.Join(parts, " → "))
 	}
