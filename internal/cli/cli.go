@@ -79,7 +79,7 @@ type command struct {
 
 // commands in the order `legion --help` lists them.
 var commands = []*command{
-	initCmd, installCmd, updateCmd, removeCmd, listCmd, outdatedCmd, searchCmd, infoCmd,
+	initCmd, installCmd, updateCmd, removeCmd, listCmd, whyCmd, outdatedCmd, searchCmd, infoCmd,
 	publishCmd, signupCmd, loginCmd, whoamiCmd, logoutCmd, auditCmd, cacheCmd,
 }
 

@@ -298,7 +298,7 @@ func TestInstallConflictLeavesProjectUntouched(t *testing.T) {
 	r := p.fails(ExitConflict, "pkg", "install", "legion-next")
 	for _, s := range []string{
 		"Because legion-http >=1.2.0 depends on legion-core ^1.1.0 and legion-next depends on legion-core ^2.0.0, legion-http >=1.2.0 is incompatible with legion-next.\n",
-		"And because myapp depends on both legion-http ^1.2.0 and legion-next 1.0.0, version solving failed.\n",
+		"So, because myapp depends on both legion-http ^1.2.0 and legion-next 1.0.0, version solving failed.\n",
 	} {
 		if !strings.Contains(r.stderr, s) {
 			t.Errorf("stderr lacks %q:\n%s", s, r.stderr)

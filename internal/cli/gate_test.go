@@ -123,7 +123,7 @@ func TestInstallLatest(t *testing.T) {
 	r := p.fails(ExitConflict, "pkg", "install", "legion-core@latest")
 	want := "legion: install: the latest legion-core is 2.0.0, which another range in the tree excludes: no set of versions satisfies every dependency:\n" +
 		"Because legion-http >=1.2.0 depends on legion-core ^1.1.0 and myapp depends on legion-core 2.0.0, legion-http >=1.2.0 is forbidden.\n" +
-		"And because myapp depends on legion-http ^1.2.0, version solving failed.\n"
+		"So, because myapp depends on legion-http ^1.2.0, version solving failed.\n"
 	if !strings.HasPrefix(r.stderr, want) {
 		t.Errorf("stderr:\n%s\nwant prefix:\n%s", r.stderr, want)
 	}

@@ -103,7 +103,7 @@ func TestInProcessConflictOnDirectAndTransitive(t *testing.T) {
 	}
 	want := "legion: install: no set of versions satisfies every dependency:\n" +
 		"Because p000 <2.0.0 depends on p001 ^1.0.0 which depends on p004 ^1.0.0, p000 <2.0.0 requires p004 ^1.0.0.\n" +
-		"And because app depends on both p000 ^1 and p004 ^2, version solving failed.\n"
+		"So, because app depends on both p000 ^1 and p004 ^2, version solving failed.\n"
 	if !strings.HasPrefix(errs, want) {
 		t.Errorf("stderr:\n%s\nwant prefix:\n%s", errs, want)
 	}

@@ -23,14 +23,17 @@ var installCmd = &command{
 adds each package to legion.json's dependencies (with the range given, or
 ^<latest> when none is given or it is "latest") and installs it. A package
 asked for without a range gets the registry's latest version; when another
-range in the tree excludes it, the install fails naming the chains (exit 5).
+range in the tree excludes it, the install fails and explains why (exit 5).
 
-Each package gets the highest published version that satisfies every range
-on it (npm-style ranges: ^1.2.0, ~1.2, >=1 <2, 1.x), following the chosen
-versions' own dependencies transitively. Packages are installed flat, one
-version per name, under legion_modules/<name>/ (its legion.json and
-README.md). When two packages need ranges of a third that no version
-satisfies together, the install fails naming both chains (exit 5).
+Packages are installed flat, one version per name, under
+legion_modules/<name>/ (its legion.json and README.md), so every range on a
+package (npm-style: ^1.2.0, ~1.2, >=1 <2, 1.x) must hold for the one
+version installed. The solver finds such a set of versions whenever one
+exists, trying older versions when the newest disagree: a locked version is
+kept while allowed, otherwise the newest allowed, and the package farther
+from the project gives way first. When none exists, it explains why, step
+by step (exit 5; exit 4 when a package or a matching version is missing;
+--json prints the derivation as data).
 
 The result is recorded in legion.lock. While the lock still satisfies
 legion.json it is used as it is, without asking the registry, and nothing
@@ -275,7 +278,6 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	res, err := solver.Solve(ctx, want)
 	prog.done()
 	if err != nil {
-		a.explainJSON(fs, err)
 		return wrap(latestExcluded(err, latest), "install")
 	}
 

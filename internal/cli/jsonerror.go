@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/legion-registry/legion-go/internal/solver"
 )
 
 // jsonError is how a command run with --json reports its failure on
@@ -13,6 +16,9 @@ type jsonError struct {
 	Code     string `json:"code"`     // exitCodeNames[ExitCode]
 	ExitCode int    `json:"exitCode"` // the process's exit status
 	Message  string `json:"message"`  // the stderr line, without "legion: "
+	// Derivation is a resolution's proof that no set of versions works
+	// (the explanation's steps and sentences), for a *SolveError.
+	Derivation *solver.Derivation `json:"derivation,omitempty"`
 }
 
 // exitCodeNames are the codes of jsonError, one per exit code.
@@ -39,7 +45,12 @@ func newJSONError(err error, code int) *jsonError {
 		name = "error"
 	}
 	// Exact, as JSON: the terminal-safe form is the stderr line's.
-	return &jsonError{Code: name, ExitCode: code, Message: strings.Join(strings.Fields(describe(err)), " ")}
+	je := &jsonError{Code: name, ExitCode: code, Message: strings.Join(strings.Fields(describe(err)), " ")}
+	var se *SolveError
+	if errors.As(err, &se) {
+		je.Derivation = se.Failure.Derivation()
+	}
+	return je
 }
 
 // writeJSONError prints {"error":{…}} for err on w.

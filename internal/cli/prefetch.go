@@ -12,21 +12,23 @@ import (
 // limitedSource lets at most n requests of the source run at once, whoever
 // makes them: the solver's version lists and the background downloads share
 // one --concurrency. Lists are on the critical path (each level of the tree
-// waits for the one above), so a freed slot goes to a waiting list first.
+// waits for the one above), so a freed slot goes to a waiting list first,
+// and while lists are in flight downloads leave half the slots free for the
+// next level's lists (instead of taking every slot for a round trip).
 type limitedSource struct {
 	Source
 	l *limiter
 }
 
 func newLimitedSource(src Source, n int) limitedSource {
-	return limitedSource{Source: src, l: &limiter{free: n}}
+	return limitedSource{Source: src, l: &limiter{free: n, reserve: n / 2}}
 }
 
 func (s limitedSource) Versions(ctx context.Context, name string) ([]legion.PackageVersion, error) {
 	if err := s.l.acquire(ctx, true); err != nil {
 		return nil, err
 	}
-	defer s.l.release()
+	defer s.l.releaseUrgent()
 	return s.Source.Versions(ctx, name)
 }
 
@@ -39,17 +41,28 @@ func (s limitedSource) Fetch(ctx context.Context, name string, v *semver.Version
 }
 
 // limiter is a counting semaphore with two queues; release wakes the
-// first waiter of the urgent one before any other.
+// first waiter of the urgent one before any other. While urgent holders
+// are active, the others get a slot only when more than reserve are free.
 type limiter struct {
 	mu           sync.Mutex
 	free         int
+	reserve      int
+	active       int // urgent holders
 	urgent, rest []chan struct{}
+}
+
+// mayTakeRest reports whether a non-urgent waiter may have a free slot.
+func (l *limiter) mayTakeRest() bool {
+	return l.free > 0 && len(l.urgent) == 0 && (l.active == 0 || l.free > l.reserve)
 }
 
 func (l *limiter) acquire(ctx context.Context, urgent bool) error {
 	l.mu.Lock()
-	if l.free > 0 && (urgent || len(l.urgent) == 0) {
+	if urgent && l.free > 0 || !urgent && l.mayTakeRest() {
 		l.free--
+		if urgent {
+			l.active++
+		}
 		l.mu.Unlock()
 		return nil
 	}
@@ -71,7 +84,11 @@ func (l *limiter) acquire(ctx context.Context, urgent bool) error {
 		}
 		l.mu.Unlock()
 		if i < 0 { // granted meanwhile: hand the slot on
-			l.release()
+			if urgent {
+				l.releaseUrgent()
+			} else {
+				l.release()
+			}
 		}
 		return ctx.Err()
 	}
@@ -80,14 +97,34 @@ func (l *limiter) acquire(ctx context.Context, urgent bool) error {
 func (l *limiter) release() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, q := range []*[]chan struct{}{&l.urgent, &l.rest} {
-		if len(*q) > 0 {
-			close((*q)[0])
-			*q = (*q)[1:]
+	l.free++
+	l.dispatch()
+}
+
+func (l *limiter) releaseUrgent() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.active--
+	l.free++
+	l.dispatch()
+}
+
+// dispatch hands free slots to waiters, urgent ones first.
+func (l *limiter) dispatch() {
+	for l.free > 0 {
+		switch {
+		case len(l.urgent) > 0:
+			close(l.urgent[0])
+			l.urgent = l.urgent[1:]
+			l.active++
+		case len(l.rest) > 0 && l.mayTakeRest():
+			close(l.rest[0])
+			l.rest = l.rest[1:]
+		default:
 			return
 		}
+		l.free--
 	}
-	l.free++
 }
 
 // prefetcher downloads a version's metadata (its readme, for

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -47,20 +46,6 @@ func (e *SolveError) mentions(name string) bool {
 		}
 	}
 	return false
-}
-
-// solveFailureJSON is what --json prints on stdout for a SolveError.
-type solveFailureJSON struct {
-	Error      string             `json:"error"`
-	Derivation *solver.Derivation `json:"derivation"`
-}
-
-// explainJSON prints the derivation of a SolveError as data, for --json.
-func (a *app) explainJSON(fs *flagSet, err error) {
-	var se *SolveError
-	if fs.json && errors.As(err, &se) {
-		_ = writeJSON(a.stdout, solveFailureJSON{Error: "version solving failed", Derivation: se.Failure.Derivation()})
-	}
 }
 
 // NoMatchError is a range that no published version satisfies at all.

@@ -32,11 +32,13 @@ type resolveSource struct {
 	// before each search; only read while the search runs).
 	fromLock map[string]bool
 
-	mu       sync.Mutex
-	lists    map[string]*call[[]legion.PackageVersion]
-	metas    map[string]*call[*legion.PackageVersion] // by name@version
+	mu    sync.Mutex
+	lists map[string]*call[[]legion.PackageVersion]
+	metas map[string]*call[*legion.PackageVersion] // by name@version
+	wg    sync.WaitGroup
+
+	progMu   sync.Mutex
 	requests int
-	wg       sync.WaitGroup
 }
 
 // call is one request, started once, waited for by anyone.
@@ -202,13 +204,14 @@ func request[T any](r *resolveSource, do func(context.Context) (T, error)) (T, e
 	v, err := do(r.ctx)
 	<-r.sem
 	if err == nil {
-		r.mu.Lock()
+		// Counted and reported under one lock: progress calls come one
+		// at a time, in order.
+		r.progMu.Lock()
 		r.requests++
-		n := r.requests
-		r.mu.Unlock()
 		if r.s.OnRequest != nil {
-			r.s.OnRequest(n)
+			r.s.OnRequest(r.requests)
 		}
+		r.progMu.Unlock()
 	}
 	return v, err
 }

@@ -156,7 +156,7 @@ func TestSolveConflictNamesBothChains(t *testing.T) {
 	}
 	want := "no set of versions satisfies every dependency:\n" +
 		"Because a depends on c ^1 and b >=2.0.0 depends on c ^2, a is incompatible with b >=2.0.0.\n" +
-		"And because app depends on both a ^1.0.0 and b ^2.0.0, version solving failed."
+		"So, because app depends on both a ^1.0.0 and b ^2.0.0, version solving failed."
 	if err.Error() != want {
 		t.Errorf("err =\n  %s\nwant\n  %s", err, want)
 	}
@@ -174,7 +174,7 @@ func TestSolveConflictDeepChain(t *testing.T) {
 	_, err := solve(t, src, nil, deps{"a": "1", "c": "^1.1.0"})
 	want := "no set of versions satisfies every dependency:\n" +
 		"Because a depends on x 1.0.0 which depends on c ~1.0, a requires c ~1.0.\n" +
-		"And because app depends on both a 1 and c ^1.1.0, version solving failed."
+		"So, because app depends on both a 1 and c ^1.1.0, version solving failed."
 	if err == nil || err.Error() != want || ExitCode(err) != ExitConflict {
 		t.Errorf("err =\n  %v\nwant\n  %s", err, want)
 	}
@@ -234,7 +234,7 @@ func TestSolveCycleThatConflicts(t *testing.T) {
 	}
 	want := "no set of versions satisfies every dependency:\n" +
 		"Because a depends on b ^1 which depends on a ^2, a 1.0.0 is forbidden.\n" +
-		"And because app depends on a ~1.0, version solving failed."
+		"So, because app depends on a ~1.0, version solving failed."
 	if err.Error() != want {
 		t.Errorf("err =\n  %s\nwant\n  %s", err, want)
 	}
@@ -255,7 +255,7 @@ func TestSolveCycleThatNeverSettles(t *testing.T) {
 		"Because a 1.0.0 depends on b ^2 which depends on a ^2, a 1.0.0 is forbidden.\n" +
 		"Because a >=2.0.0 depends on b ^1 which depends on a ^1, a >=2.0.0 is forbidden.\n" +
 		"Thus, a is forbidden.\n" +
-		"And because app depends on a *, version solving failed."
+		"So, because app depends on a *, version solving failed."
 	if err.Error() != want {
 		t.Errorf("err =\n%s\nwant\n%s", err, want)
 	}

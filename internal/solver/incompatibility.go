@@ -1,6 +1,9 @@
 package solver
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // cause says where an incompatibility comes from.
 type cause int
@@ -51,6 +54,10 @@ func (s *solver) newIncompat(terms []term, c cause) *incompat {
 			merged[i] = merged[i].intersect(t)
 		}
 	}
+	if c == causeConflict {
+		// In the order the packages were reached, for explanations.
+		slices.SortStableFunc(merged, func(a, b term) int { return a.pkg - b.pkg })
+	}
 	return &incompat{terms: merged, cause: c}
 }
 
@@ -59,10 +66,6 @@ func (s *solver) newIncompat(terms []term, c cause) *incompat {
 func (in *incompat) isFailure() bool {
 	return len(in.terms) == 0 || len(in.terms) == 1 && in.terms[0].pkg == rootID && in.terms[0].positive()
 }
-
-// external reports whether the incompatibility is a fact rather than
-// derived.
-func (in *incompat) external() bool { return in.cause != causeConflict }
 
 // single returns the one term of in with the given sign, if exactly one.
 func (in *incompat) single(positive bool) (term, bool) {

@@ -12,7 +12,10 @@ import (
 	"github.com/legion-registry/legion-go/internal/semrange"
 )
 
-var long = flag.Bool("long", false, "run the exhaustive oracle over many more registries")
+var (
+	long  = flag.Bool("long", false, "run the exhaustive oracle over 10,000 registries instead of 400")
+	seeds = flag.Int("oracle.seeds", 0, "run the exhaustive oracle over this many registries")
+)
 
 // Version and range pools for random registries: pre-releases, "||",
 // x-ranges, exact versions and ranges that match nothing are all in.
@@ -167,6 +170,9 @@ func TestOracle(t *testing.T) {
 	runs := 400
 	if *long {
 		runs = 10000
+	}
+	if *seeds > 0 {
+		runs = *seeds
 	}
 	var solvable, unsolvable int
 	for seed := int64(1); seed <= int64(runs); seed++ {

@@ -19,24 +19,36 @@ func (s *solver) known(pid int) term {
 	return p.acc[len(p.acc)-1]
 }
 
-func (s *solver) assign(t term, cause *incompat) {
+func (s *solver) assign(t term, cause *incompat) { s.assignAt(t, cause, s.level) }
+
+// assignAt records an assignment at a decision level that may be lower
+// than the current one: a learned incompatibility's consequence holds
+// from its assertion level on, and keeping it there lets it survive
+// backjumps above that level (chronological backjumping).
+//
+// A package's assignments keep non-decreasing levels (an assignment is
+// never at a lower level than an earlier one of its package), so the level
+// of a term's satisfier is the level from which the term holds, and
+// undoing the satisfier undoes every later assignment of its package.
+func (s *solver) assignAt(t term, cause *incompat, level int) {
 	p := s.pkgs[t.pkg]
+	if n := len(p.idx); n > 0 {
+		level = max(level, s.assigns[p.idx[n-1]].level)
+	}
 	before := s.known(t.pkg)
 	acc := before.intersect(t)
 	p.idx = append(p.idx, len(s.assigns))
 	p.acc = append(p.acc, acc)
-	s.assigns = append(s.assigns, assignment{t: t, level: s.level, cause: cause})
+	s.assigns = append(s.assigns, assignment{t: t, level: level, cause: cause})
 	if acc.positive() && !before.positive() {
 		s.queue.push(t.pkg)
 	}
 }
 
-// derive records the negation of the one unsatisfied term of cause.
-func (s *solver) derive(t term, cause *incompat) { s.assign(t, cause) }
-
 // decide selects version vi of pid, opening a new decision level.
 func (s *solver) decide(pid, vi int) {
 	s.level++
+	s.decisionIdx = append(s.decisionIdx, len(s.assigns))
 	p := s.pkgs[pid]
 	set := newBitset(len(p.versions))
 	set.set(vi)
@@ -44,22 +56,44 @@ func (s *solver) decide(pid, vi int) {
 	p.decided = vi
 }
 
-// backtrack undoes every assignment above level.
+// backtrack undoes every assignment above level. Those are all after the
+// decision that opened level+1; assignments after it that belong to lower
+// levels are kept (and replayed in order).
 func (s *solver) backtrack(level int) {
-	for len(s.assigns) > 0 && s.assigns[len(s.assigns)-1].level > level {
-		a := s.assigns[len(s.assigns)-1]
-		s.assigns = s.assigns[:len(s.assigns)-1]
+	if level >= s.level {
+		return
+	}
+	first := s.decisionIdx[level+1]
+	var kept []assignment
+	var affected []int
+	for _, a := range s.assigns[first:] {
+		if a.level <= level {
+			kept = append(kept, a)
+		}
 		p := s.pkgs[a.t.pkg]
-		p.idx = p.idx[:len(p.idx)-1]
-		p.acc = p.acc[:len(p.acc)-1]
+		if len(p.idx) > 0 && p.idx[len(p.idx)-1] >= first {
+			affected = append(affected, a.t.pkg)
+			k := len(p.idx)
+			for k > 0 && p.idx[k-1] >= first {
+				k--
+			}
+			p.idx, p.acc = p.idx[:k], p.acc[:k]
+		}
 		if a.cause == nil {
 			p.decided = -1
-			if s.known(a.t.pkg).positive() {
-				s.queue.push(a.t.pkg) // still required: decide it again
-			}
 		}
 	}
+	s.assigns = s.assigns[:first]
+	s.decisionIdx = s.decisionIdx[:level+1]
 	s.level = level
+	for _, a := range kept {
+		s.assignAt(a.t, a.cause, a.level)
+	}
+	for _, id := range affected {
+		if s.pkgs[id].decided < 0 && s.known(id).positive() {
+			s.queue.push(id) // still required: decide it (again)
+		}
+	}
 }
 
 // satisfier is the index of the earliest assignment after which the

@@ -194,6 +194,9 @@ func (f *Failure) lines() []Line {
 	w.count(f.root)
 	if f.root.cause == causeConflict {
 		w.visit(f.root, false)
+		// The last sentence is the conclusion, as in pub: "So, because …".
+		last := &w.lines[len(w.lines)-1]
+		last.Text = strings.Replace(last.Text, "And because", "So, because", 1)
 	} else {
 		w.write(f.root, "Because "+f.s.text(f.root)+", version solving failed.", false)
 	}
@@ -281,8 +284,37 @@ func (w *writer) visit(in *incompat, conclusion bool) {
 			w.write(in, conj+" because "+w.s.text(ext)+", "+text+".", numbered)
 		}
 	default:
+		// Start from the package the conclusion is about ("Because a
+		// depends on b which depends on …, a … is forbidden").
+		la, lb := w.leadsTo(a, in), w.leadsTo(b, in)
+		if !la && lb || la == lb && positivePkg(b) < positivePkg(a) {
+			a, b = b, a // else the package reached first comes first
+		}
 		w.write(in, "Because "+w.s.andText(a, b, 0, 0)+", "+text+".", numbered)
 	}
+}
+
+// positivePkg is the package of in's one positive term, or -1.
+func positivePkg(in *incompat) int {
+	if t, ok := in.single(true); ok {
+		return t.pkg
+	}
+	return -1
+}
+
+// leadsTo reports whether the positive term of cause is about a package
+// that the conclusion names.
+func (w *writer) leadsTo(cause, conclusion *incompat) bool {
+	p, ok := cause.single(true)
+	if !ok {
+		return false
+	}
+	for _, t := range conclusion.terms {
+		if t.pkg == p.pkg {
+			return true
+		}
+	}
+	return false
 }
 
 // singleLine: both causes are external, so it is written in one sentence.

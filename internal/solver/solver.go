@@ -11,8 +11,9 @@ import (
 	"github.com/legion-registry/legion-go/internal/semrange"
 )
 
-// DefaultMaxSteps bounds decisions plus conflicts when Problem.MaxSteps is 0.
-const DefaultMaxSteps = 1_000_000
+// DefaultMaxSteps bounds decisions plus conflicts when Problem.MaxSteps is
+// 0: a few seconds of work (a decision costs about a microsecond).
+const DefaultMaxSteps = 5_000_000
 
 // Problem is what to solve.
 type Problem struct {
@@ -38,23 +39,6 @@ type Solution struct {
 
 const rootID = 0
 
-// pkg is what the solver knows of one package name.
-type pkg struct {
-	name     string
-	loaded   bool
-	missing  bool      // the source does not have it
-	versions []Version // ascending
-	locked   int       // index of the preferred version, -1 for none
-	all      term      // every outcome
-	ranges   map[string]bitset
-	covered  map[string]bitset // versions whose dependency on a name is recorded
-
-	incompats []*incompat
-	idx       []int  // indexes of this package's assignments
-	acc       []term // known after each of them
-	decided   int    // version index, -1 while undecided
-}
-
 type solver struct {
 	ctx      context.Context
 	prob     Problem
@@ -66,13 +50,16 @@ type solver struct {
 	steps    int
 	maxSteps int
 	sol      Solution
+	parsed   map[string]*semrange.Range // ranges by text
+	// decisionIdx[l] is the index of the assignment that opened level l.
+	decisionIdx []int
 }
 
 // Solve finds one version of every package the project needs, or returns
 // a *Failure explaining why none exists. Other errors are the source's, the
 // context's, ErrTooComplex, or a project range that is not valid.
 func Solve(ctx context.Context, prob Problem) (*Solution, error) {
-	s := &solver{ctx: ctx, prob: prob, byName: map[string]int{}, maxSteps: prob.MaxSteps}
+	s := &solver{ctx: ctx, prob: prob, byName: map[string]int{}, maxSteps: prob.MaxSteps, decisionIdx: []int{0}}
 	if s.maxSteps <= 0 {
 		s.maxSteps = DefaultMaxSteps
 	}
@@ -115,70 +102,38 @@ func Solve(ctx context.Context, prob Problem) (*Solution, error) {
 			s.sol.Packages[p.name] = p.versions[p.decided]
 		}
 	}
+	if err := s.sol.check(prob.Deps, s.parse); err != nil {
+		return nil, err
+	}
 	return &s.sol, nil
 }
 
-// id returns the package id of name, registering it (unloaded) if new.
-func (s *solver) id(name string) int {
-	if id, ok := s.byName[name]; ok {
-		return id
-	}
-	id := len(s.pkgs)
-	s.byName[name] = id
-	s.pkgs = append(s.pkgs, &pkg{name: name, locked: -1, decided: -1})
-	return id
-}
-
-// load fetches the version list of pid if it is not known yet.
-func (s *solver) load(pid int) error {
-	p := s.pkgs[pid]
-	if p.loaded {
+// check validates a solution before it is returned: every range, the
+// project's and each selected version's, holds for the selected version.
+func (sol *Solution) check(root map[string]string, parse func(string) (*semrange.Range, error)) error {
+	holds := func(from string, deps map[string]string) error {
+		for _, name := range slices.Sorted(maps.Keys(deps)) {
+			v, ok := sol.Packages[name]
+			r, err := parse(deps[name])
+			if err != nil || !ok || !r.Contains(v.Version) {
+				return fmt.Errorf("solver: internal error: the solution does not satisfy %s's dependency %s %s", from, name, deps[name])
+			}
+		}
 		return nil
 	}
-	list, err := s.prob.Source.Versions(s.ctx, p.name)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		p.missing = true
-	case err != nil:
+	if err := holds("the project", root); err != nil {
 		return err
 	}
-	for _, v := range list {
-		if v.Version != nil {
-			p.versions = append(p.versions, v)
+	for _, name := range slices.Sorted(maps.Keys(sol.Packages)) {
+		v := sol.Packages[name]
+		if v.Unusable != "" {
+			return fmt.Errorf("solver: internal error: the solution has %s@%s, which cannot be used", name, v.Version)
+		}
+		if err := holds(name+"@"+v.Version.Original(), v.Deps); err != nil {
+			return err
 		}
 	}
-	slices.SortStableFunc(p.versions, func(a, b Version) int { return a.Version.Compare(b.Version) })
-	p.versions = slices.CompactFunc(p.versions, func(a, b Version) bool { return a.Version.Equal(b.Version) })
-	if lv := s.prob.Locked[p.name]; lv != nil {
-		p.locked = slices.IndexFunc(p.versions, func(v Version) bool { return v.Version.Equal(lv) })
-	}
-	p.loaded = true
-	n := len(p.versions)
-	all := newBitset(n)
-	for i := 0; i < n; i++ {
-		all.set(i)
-	}
-	p.all = term{pkg: pid, set: all, absent: true}
 	return nil
-}
-
-// rangeSet is the set of pid's versions that r contains.
-func (s *solver) rangeSet(pid int, raw string, r *semrange.Range) bitset {
-	p := s.pkgs[pid]
-	if b, ok := p.ranges[raw]; ok {
-		return b
-	}
-	b := newBitset(len(p.versions))
-	for i, v := range p.versions {
-		if r.Contains(v.Version) {
-			b.set(i)
-		}
-	}
-	if p.ranges == nil {
-		p.ranges = map[string]bitset{}
-	}
-	p.ranges[raw] = b
-	return b
 }
 
 func (s *solver) addIncompat(in *incompat) {
@@ -200,11 +155,11 @@ func (s *solver) propagate(pid int) error {
 			in := incs[i]
 			d, conflict := s.propagateOne(in)
 			if conflict {
-				learned, err := s.resolveConflict(in)
+				learned, level, err := s.resolveConflict(in)
 				if err != nil {
 					return err
 				}
-				d, conflict = s.propagateOne(learned)
+				d, conflict = s.propagateAt(learned, level)
 				if conflict || d < 0 {
 					return fmt.Errorf("solver: internal error: a learned incompatibility does not propagate")
 				}
@@ -223,6 +178,11 @@ func (s *solver) propagate(pid int) error {
 // every other term is satisfied, returning its package (-1 for none), or
 // reports that in is satisfied: a conflict.
 func (s *solver) propagateOne(in *incompat) (derived int, conflict bool) {
+	return s.propagateAt(in, s.level)
+}
+
+// propagateAt is propagateOne recording the derivation at level.
+func (s *solver) propagateAt(in *incompat, level int) (derived int, conflict bool) {
 	unsat := -1
 	for i, t := range in.terms {
 		switch t.relationTo(s.known(t.pkg)) {
@@ -239,18 +199,30 @@ func (s *solver) propagateOne(in *incompat) (derived int, conflict bool) {
 		return -1, true
 	}
 	t := in.terms[unsat]
-	s.derive(s.inverse(t), in)
+	// The derivation holds from the highest level among the assignments
+	// that satisfy the other terms: recording it there keeps it across
+	// backjumps to any level above that.
+	at := 0
+	for i, u := range in.terms {
+		if i != unsat {
+			if j := s.satisfier(u); j >= 0 {
+				at = max(at, s.assigns[j].level)
+			}
+		}
+	}
+	s.assignAt(s.inverse(t), in, min(at, level))
 	return t.pkg, false
 }
 
 // resolveConflict derives, from the satisfied incompatibility in and the
 // causes of its satisfiers, an incompatibility that unit propagation can
 // use after backjumping, and backjumps (pub's conflict resolution). When
-// the derivation reaches the project itself, solving fails.
-func (s *solver) resolveConflict(in *incompat) (*incompat, error) {
+// the derivation reaches the project itself, solving fails. It returns
+// the incompatibility to propagate and its assertion level.
+func (s *solver) resolveConflict(in *incompat) (*incompat, int, error) {
 	s.sol.Conflicts++
 	if err := s.step(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	learned := false
 	for !in.isFailure() {
@@ -261,7 +233,7 @@ func (s *solver) resolveConflict(in *incompat) (*incompat, error) {
 		for _, t := range in.terms {
 			idx := s.satisfier(t)
 			if idx < 0 {
-				return nil, fmt.Errorf("solver: internal error: a conflicting term has no satisfier")
+				return nil, 0, fmt.Errorf("solver: internal error: a conflicting term has no satisfier")
 			}
 			if idx > recent {
 				if recent >= 0 {
@@ -283,11 +255,16 @@ func (s *solver) resolveConflict(in *incompat) (*incompat, error) {
 		}
 		sat := s.assigns[recent]
 		if prevLevel < sat.level || sat.cause == nil {
-			s.backtrack(prevLevel)
+			// The learned incompatibility is unit at any level from
+			// prevLevel to just below the satisfier's. Going back only to
+			// the latter (chronological backjumping) keeps the unrelated
+			// decisions taken since prevLevel: a conflict deep in one
+			// branch of a wide tree does not undo all the others.
+			s.backtrack(max(prevLevel, sat.level-1))
 			if learned {
 				s.addIncompat(in)
 			}
-			return in, nil
+			return in, prevLevel, nil
 		}
 		var terms []term
 		for _, t := range in.terms {
@@ -308,7 +285,7 @@ func (s *solver) resolveConflict(in *incompat) (*incompat, error) {
 		in = next
 		learned = true
 	}
-	return nil, &Failure{s: s, root: in}
+	return nil, 0, &Failure{s: s, root: in}
 }
 
 func sameTerm(a, b term) bool { return a.absent == b.absent && a.set.equal(b.set) }
@@ -378,111 +355,4 @@ func (s *solver) choose() (next int, done bool, err error) {
 	}
 	s.queue.push(pid) // considered again if still undecided
 	return pid, false, nil
-}
-
-// dependencies returns the incompatibilities that version vi of pid brings
-// and that are not recorded yet. A dependency shared by neighbouring
-// versions (same name and range) is recorded once for all of them, as pub
-// does, so "a >=1.1.0 depends on c ^2.0.0" covers every such version.
-func (s *solver) dependencies(pid, vi int) ([]*incompat, error) {
-	p := s.pkgs[pid]
-	v := &p.versions[vi]
-	if v.Deps == nil {
-		ds, ok := s.prob.Source.(DependencySource)
-		if !ok {
-			return nil, fmt.Errorf("solver: %s@%s: the source sent no dependencies", p.name, v.Version.Original())
-		}
-		deps, err := ds.Dependencies(s.ctx, p.name, v.Version)
-		if err != nil {
-			return nil, err
-		}
-		if deps == nil {
-			deps = map[string]string{}
-		}
-		v.Deps = deps
-	}
-	single := func() term {
-		b := newBitset(len(p.versions))
-		b.set(vi)
-		return term{pkg: pid, set: b}
-	}
-	if v.Unusable != "" {
-		return []*incompat{{terms: []term{single()}, cause: causeUnusable, reason: v.Unusable}}, nil
-	}
-	names := slices.Sorted(maps.Keys(v.Deps))
-	parsed := make([]*semrange.Range, len(names))
-	var fetch []string
-	for i, name := range names {
-		r, err := semrange.Parse(v.Deps[name])
-		if err != nil {
-			return []*incompat{{terms: []term{single()}, cause: causeUnusable,
-				reason: fmt.Sprintf("it depends on %s with an invalid range %q", name, v.Deps[name])}}, nil
-		}
-		parsed[i] = r
-		if !s.pkgs[s.id(name)].loaded {
-			fetch = append(fetch, name)
-		}
-	}
-	if pf, ok := s.prob.Source.(Prefetcher); ok && len(fetch) > 1 {
-		pf.Prefetch(fetch)
-	}
-	var out []*incompat
-	for i, name := range names {
-		did := s.id(name)
-		if err := s.load(did); err != nil {
-			return nil, err
-		}
-		if p.covered == nil {
-			p.covered = map[string]bitset{}
-		}
-		cov, ok := p.covered[name]
-		if !ok {
-			cov = newBitset(len(p.versions))
-			p.covered[name] = cov
-		}
-		if cov.has(vi) {
-			continue
-		}
-		raw := v.Deps[name]
-		run := newBitset(len(p.versions))
-		run.set(vi)
-		same := func(j int) bool {
-			d := p.versions[j].Deps
-			r, ok := d[name]
-			return d != nil && ok && r == raw && !cov.has(j)
-		}
-		for j := vi - 1; j >= 0 && same(j); j-- {
-			run.set(j)
-		}
-		for j := vi + 1; j < len(p.versions) && same(j); j++ {
-			run.set(j)
-		}
-		for j := range p.versions {
-			if run.has(j) {
-				cov.set(j)
-			}
-		}
-		depender := term{pkg: pid, set: run}
-		d := s.pkgs[did]
-		if d.missing {
-			out = append(out, &incompat{terms: []term{depender}, cause: causeNotFound, dep: name, rng: raw})
-			continue
-		}
-		set := s.rangeSet(did, raw, parsed[i])
-		if set.empty() {
-			out = append(out, &incompat{terms: []term{depender}, cause: causeNoVersions, dep: name, rng: raw})
-			continue
-		}
-		dependee := term{pkg: did, set: set, label: raw}
-		in := s.newIncompat([]term{depender, s.inverse(dependee)}, causeDependency)
-		if len(in.terms) == 1 { // a dependency on itself
-			if in.terms[0].isEmpty() {
-				continue // satisfied by every version of the run
-			}
-			in.cause, in.reason = causeUnusable, fmt.Sprintf("it depends on itself as %s %s", name, raw)
-		}
-		in.dep, in.rng = name, raw
-		out = append(out, in)
-	}
-	return out, nil
 }

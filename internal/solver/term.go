@@ -166,7 +166,11 @@ func describeSet(p *pkg, s bitset, label string) string {
 		}
 		lo, hi := p.versions[i].Version.Original(), ""
 		if j+1 < n {
-			hi = p.versions[j+1].Version.Original()
+			hi = "<" + p.versions[j+1].Version.Original()
+			if p.versions[j+1].Version.Prerelease() != "" {
+				// "<=1.2.0" reads better than "<2.0.0-beta.1".
+				hi = "<=" + p.versions[j].Version.Original()
+			}
 		}
 		switch {
 		case hi == "": // up to the newest
@@ -174,9 +178,9 @@ func describeSet(p *pkg, s bitset, label string) string {
 		case i == j:
 			runs = append(runs, lo)
 		case i == 0:
-			runs = append(runs, "<"+hi)
+			runs = append(runs, hi)
 		default:
-			runs = append(runs, ">="+lo+" <"+hi)
+			runs = append(runs, ">="+lo+" "+hi)
 		}
 		i = j + 1
 	}
