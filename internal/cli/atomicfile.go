@@ -116,6 +116,31 @@ func writeFileAtomic(dst string, data []byte, perm fs.FileMode) error {
 	return p.commit()
 }
 
+// writeFileQuick replaces dst with data through a temporary file and a
+// rename, without syncing: for the cache, whose readers check what they
+// read (a torn version list does not parse; a torn entry does not hash).
+func writeFileQuick(dst string, data []byte) error {
+	var f *os.File
+	tmp, err := createUnique(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-", func(path string) (err error) {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
 // syncDir fsyncs a directory; errors are ignored because some systems
 // (Windows, some network file systems) cannot sync directories.
 func syncDir(dir string) {

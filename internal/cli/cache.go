@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -27,7 +28,50 @@ import (
 // absent; an entry whose files do not hash to its key (a crash before the
 // data reached the disk, a hand edit) is discarded when read and fetched
 // again. Nothing in it is trusted without that check.
-type contentCache struct{ dir string }
+type contentCache struct {
+	dir string
+
+	mu       sync.Mutex
+	written  map[string]bool // entries this process stored: known good, no need to re-read
+	madeDirs map[string]bool // directories this process made sure of
+}
+
+// ensureDir makes d once per process: most of the cache's writes go to a
+// few directories, and a mkdir per write is most of the cost of a write.
+func (c *contentCache) ensureDir(d string) error {
+	c.mu.Lock()
+	done := c.madeDirs[d]
+	c.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := os.MkdirAll(d, 0o777); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.madeDirs == nil {
+		c.madeDirs = map[string]bool{}
+	}
+	c.madeDirs[d] = true
+	c.mu.Unlock()
+	return nil
+}
+
+// known reports whether this process stored the entry sri.
+func (c *contentCache) known(sri string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.written[sri]
+}
+
+func (c *contentCache) remember(sri string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.written == nil {
+		c.written = map[string]bool{}
+	}
+	c.written[sri] = true
+}
 
 // userCacheDir mirrors os.UserCacheDir but reads the environment through
 // lookup, as userConfigDir does.
@@ -133,7 +177,7 @@ func (c *contentCache) discard(p string) {
 // put stores files under their integrity. Losing a race with another
 // process that stored the same entry is success.
 func (c *contentCache) put(sri string, files map[string][]byte) error {
-	if c == nil {
+	if c == nil || c.known(sri) {
 		return nil
 	}
 	p := c.entryPath(sri)
@@ -141,10 +185,11 @@ func (c *contentCache) put(sri string, files map[string][]byte) error {
 		return fmt.Errorf("integrity %q is not sha512", sri)
 	}
 	if _, ok := c.get(sri); ok {
+		c.remember(sri)
 		return nil
 	}
 	parent := filepath.Dir(p)
-	if err := os.MkdirAll(parent, 0o777); err != nil {
+	if err := c.ensureDir(parent); err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp(parent, ".tmp-")
@@ -157,26 +202,40 @@ func (c *contentCache) put(sri string, files map[string][]byte) error {
 			os.RemoveAll(tmp)
 			return err
 		}
-		if err := os.WriteFile(f, b, 0o666); err != nil {
+		if err := writeNew(f, b); err != nil {
 			os.RemoveAll(tmp)
 			return err
 		}
 	}
 	if err := os.Rename(tmp, p); err != nil {
 		os.RemoveAll(tmp)
-		if _, ok := c.get(sri); ok {
-			return nil // another process stored it first
+		if _, ok := c.get(sri); !ok {
+			return err
 		}
-		return err
+		// another process stored it first
 	}
+	c.remember(sri)
 	return nil
 }
 
-// index/<name>/<version> holds the integrity of the content the registry
+// putModule stores a version's files and indexes them by name@version.
+func (c *contentCache) putModule(name, version string, files map[string][]byte) (string, error) {
+	sri := integrityOf(files)
+	if c == nil {
+		return sri, nil
+	}
+	if err := c.put(sri, files); err != nil {
+		return sri, err
+	}
+	return sri, c.putIndex(name, version, sri)
+}
+
+// index/<name>@<version> holds the integrity of the content the registry
 // served for that version when it was last fetched, so that --offline and
-// --prefer-offline can install a version that no lock names yet.
+// --prefer-offline can install a version that no lock names yet. (A name
+// has no "@" and a version no "/": the pair is a file name.)
 func (c *contentCache) indexPath(name, version string) string {
-	return filepath.Join(c.dir, "index", name, version)
+	return filepath.Join(c.dir, "index", name+"@"+version)
 }
 
 // index returns the integrity last fetched for name@version, or "".
@@ -195,11 +254,14 @@ func (c *contentCache) putIndex(name, version, sri string) error {
 	if c == nil {
 		return nil
 	}
+	if c.index(name, version) == sri {
+		return nil
+	}
 	p := c.indexPath(name, version)
-	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+	if err := c.ensureDir(filepath.Dir(p)); err != nil {
 		return err
 	}
-	return writeFileAtomic(p, []byte(sri), 0o666)
+	return writeFileQuick(p, []byte(sri))
 }
 
 // cachedList is versions/<name>.json.
@@ -243,10 +305,10 @@ func (c *contentCache) putVersions(name string, list []legion.PackageVersion, no
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(c.listPath(name)), 0o777); err != nil {
+	if err := c.ensureDir(filepath.Dir(c.listPath(name))); err != nil {
 		return err
 	}
-	return writeFileAtomic(c.listPath(name), b, 0o666)
+	return writeFileQuick(c.listPath(name), b)
 }
 
 // netMode is how an install may use the network.
@@ -268,7 +330,13 @@ type cachedSource struct {
 	Source
 	cache *contentCache
 	mode  netMode
+	// Lists are stored in the background, off the resolution's critical
+	// path; wait waits for those writes.
+	writes sync.WaitGroup
 }
+
+// wait waits for the cache writes still running.
+func (s *cachedSource) wait() { s.writes.Wait() }
 
 func (s *cachedSource) Versions(ctx context.Context, name string) ([]legion.PackageVersion, error) {
 	if s.mode != online {
@@ -283,7 +351,14 @@ func (s *cachedSource) Versions(ctx context.Context, name string) ([]legion.Pack
 	if err != nil {
 		return nil, err
 	}
-	_ = s.cache.putVersions(name, list, time.Now()) // a cache that cannot be written only costs requests later
+	if s.cache != nil {
+		now := time.Now()
+		s.writes.Add(1)
+		go func() {
+			defer s.writes.Done()
+			_ = s.cache.putVersions(name, list, now) // a cache that cannot be written only costs requests later
+		}()
+	}
 	return list, nil
 }
 

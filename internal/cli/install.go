@@ -188,7 +188,20 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	// rest of the resolution.
 	// What the cache holds is not downloaded again: a version whose lock
 	// hash it has, or (offline modes) one it has fetched before.
-	pre := newPrefetcher(ctx, cached.Fetch, func(name string, v *semver.Version) bool {
+	defer cached.wait()
+	// A download is stored in the cache as soon as it arrives, while the
+	// resolution still waits on the network, rather than in the staging
+	// pass after it.
+	fetchAndCache := func(ctx context.Context, name string, v *semver.Version) (*legion.PackageVersion, error) {
+		meta, err := cached.Fetch(ctx, name, v)
+		if err == nil && meta.Dependencies != nil && cache != nil {
+			if files, err := moduleFiles(name, v.Original(), nil, meta); err == nil {
+				_, _ = cache.putModule(name, v.Original(), files)
+			}
+		}
+		return meta, err
+	}
+	pre := newPrefetcher(ctx, fetchAndCache, func(name string, v *semver.Version) bool {
 		sri := ""
 		if lp, ok := lock.lookup(name); ok && lp.Version == v.Original() {
 			sri = lp.Integrity

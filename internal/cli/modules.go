@@ -110,16 +110,16 @@ func modulesMatch(projectDir string, l *Lock) (bool, error) {
 // fetchFunc returns one version's download metadata.
 type fetchFunc func(ctx context.Context, name string, v *semver.Version) (*legion.PackageVersion, error)
 
-func writeSynced(path string, b []byte) error {
+// writeNew creates path with b. Module files are not synced one by one:
+// every install checks legion_modules against the lock's integrity, so a
+// module a crash left torn is found and replaced, and syncing each of a
+// tree's hundreds of files cost more than the network floor of the install.
+func writeNew(path string, b []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return err
 	}
 	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
 		f.Close()
 		return err
 	}
@@ -158,11 +158,7 @@ func copyFile(src, dst string) error {
 		out.Close()
 		return err
 	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return out.Close() // not synced: see writeNew
 }
 
 // modulesSwap replaces legion_modules with a staged directory in two

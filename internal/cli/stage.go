@@ -146,21 +146,20 @@ func (s *stager) fetchOne(ctx context.Context, name, dst string) (string, error)
 	if err := writeModule(dst, files); err != nil {
 		return "", fmt.Errorf("writing %s: %w", name, err)
 	}
-	// A cache that cannot be written only costs requests later.
-	if s.cache.put(sri, files) == nil {
-		_ = s.cache.putIndex(name, lp.Version, sri)
-	}
+	// A cache that cannot be written only costs requests later. (The
+	// prefetcher usually stored it already, while the resolution waited on
+	// the network.)
+	_, _ = s.cache.putModule(name, lp.Version, files)
 	return sri, nil
 }
 
-// writeModule writes one package's directory, every file synced before the
-// directory is swapped in.
+// writeModule writes one package's directory.
 func writeModule(dir string, files map[string][]byte) error {
 	if err := os.Mkdir(dir, 0o777); err != nil {
 		return err
 	}
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if err := writeSynced(filepath.Join(dir, filepath.FromSlash(name)), files[name]); err != nil {
+		if err := writeNew(filepath.Join(dir, filepath.FromSlash(name)), files[name]); err != nil {
 			return err
 		}
 	}
