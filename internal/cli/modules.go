@@ -35,9 +35,15 @@ func installedVersion(projectDir, name string) string {
 }
 
 // moduleVersion is the version a module directory's legion.json names, or
-// "" when it is unreadable or names another package.
+// "" when it is unreadable, names another package, or is not a regular
+// file: install never writes a symlink, and a FIFO or device there (a
+// restored CI cache, another user) must not hang or exhaust the run.
 func moduleVersion(dir, name string) string {
-	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	path := filepath.Join(dir, manifestFile)
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	b, err := readRegularFile(path)
 	if err != nil {
 		return ""
 	}
