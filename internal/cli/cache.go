@@ -184,7 +184,7 @@ func (c *contentCache) index(name, version string) string {
 	if c == nil {
 		return ""
 	}
-	b, err := os.ReadFile(c.indexPath(name, version))
+	b, err := readRegularFile(c.indexPath(name, version))
 	if err != nil || checkIntegrity(string(b)) != nil {
 		return ""
 	}
@@ -218,7 +218,7 @@ func (c *contentCache) versions(name string) (*cachedList, bool) {
 	if c == nil {
 		return nil, false
 	}
-	b, err := os.ReadFile(c.listPath(name))
+	b, err := readRegularFile(c.listPath(name))
 	if err != nil {
 		return nil, false
 	}
