@@ -147,7 +147,11 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	if run.frozen {
 		// A tree that already matches the lock needs no write access: no
 		// project lock, nothing written (a read-only checkout, another user).
-		if change, ok := a.frozenUpToDate(); ok {
+		change, ok, err := a.frozenUpToDate()
+		if err != nil {
+			return wrap(err, "install --frozen")
+		}
+		if ok {
 			return a.printChange(fs, run.installOptions, change, started)
 		}
 	}
