@@ -86,3 +86,48 @@ func TestFIFOInTreeDoesNotHang(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenModulesAreRepairedNotAdded: a module directory that lost its
+// legion.json, or whose legion.json is a symlink (to a good copy outside
+// the project, even), is a modified module: list says so, and --frozen
+// names it as replaced (not as a package "added"), never touching what the
+// symlink points to.
+func TestBrokenModulesAreRepairedNotAdded(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	p.env = append(p.env, "LEGION_CACHE="+filepath.Join(p.home, "cache"))
+	p.ok("pkg", "init")
+	p.ok("pkg", "install", "legion-http@^1.2.0")
+	mods := filepath.Join(p.dir, modulesDir)
+	if err := os.Remove(filepath.Join(mods, "legion-http", manifestFile)); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(p.home, "log-legion.json")
+	meta := filepath.Join(mods, "legion-log", manifestFile)
+	if err := os.Rename(meta, outside); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, meta); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(outside)
+
+	r := p.fails(ExitError, "pkg", "list")
+	if n := strings.Count(r.stdout, "modified: its files do not match legion.lock"); n != 2 || strings.Contains(r.stdout, "missing") {
+		t.Errorf("list: %v", r)
+	}
+	r = p.ok("pkg", "install", "--frozen")
+	want := "! legion-http@1.2.0: its files did not match legion.lock; replaced\n" +
+		"! legion-log@0.3.2: its files did not match legion.lock; replaced\n"
+	if !strings.HasPrefix(r.stdout, want) || !strings.Contains(r.stdout, "\nrepaired 2 packages in ") || strings.Contains(r.stdout, "added") {
+		t.Errorf("--frozen over broken modules printed:\n%s\nwant:\n%srepaired 2 packages in …", r.stdout, want)
+	}
+	if fi, err := os.Lstat(meta); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("legion-log's legion.json after --frozen: %v, %v", fi, err)
+	}
+	if b, _ := os.ReadFile(outside); !bytes.Equal(b, good) {
+		t.Error("the symlink's target outside the project was changed")
+	}
+	p.ok("pkg", "list")
+}

@@ -76,13 +76,16 @@ func moduleEntries(projectDir string) ([]string, error) {
 
 // moduleProblem says how legion_modules/<name> differs from the lock's
 // entry: "" when it matches (by integrity when the lock has one, else by
-// version), else "missing", "installed <v>" or "modified".
+// version), else "missing" (nothing there), "installed <v>" or "modified".
 func moduleProblem(projectDir, name string, lp LockedPackage) string {
 	dir := filepath.Join(projectDir, modulesDir, name)
+	if _, err := os.Lstat(dir); err != nil {
+		return "missing"
+	}
+	// Whatever is there in the package's place (a directory without its
+	// legion.json, a symlink, a file) is a modified module, not a missing one.
 	inst := installedVersion(projectDir, name)
 	switch {
-	case inst == "" && dirIntegrity(dir) == "":
-		return "missing"
 	case inst != lp.Version && inst != "":
 		return "installed " + inst
 	case lp.Integrity == "" && inst == lp.Version:
