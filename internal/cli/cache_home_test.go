@@ -66,3 +66,46 @@ func TestCacheInHomeTouchesOnlyLegionsFiles(t *testing.T) {
 		t.Errorf("after cache clean, --frozen downloaded %d versions, want 3", n)
 	}
 }
+
+// TestInstallRacingCacheClean: an install that takes a version from the
+// cache while another process runs cache clean (or discards that entry)
+// still succeeds, with the content it checked: an entry that vanishes
+// mid-read is a cache miss, and what is written is what was hashed. The
+// race is run twenty times; before the fix, about one run in three failed
+// with "no such file or directory".
+func TestInstallRacingCacheClean(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	warm := newProject(t, fx)
+	warm.env = append(warm.env, "LEGION_CACHE="+filepath.Join(warm.home, "cache"))
+	warm.ok("pkg", "init")
+	warm.ok("pkg", "install", "legion-http@^1.2.0")
+	lock, _, err := readLock(warm.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		// Fill the cache again (a --frozen install with no legion_modules
+		// fetches what the cache lacks and stores it).
+		os.RemoveAll(filepath.Join(warm.dir, modulesDir))
+		warm.ok("pkg", "install", "--frozen")
+		p := newProject(t, fx)
+		p.env = warm.env
+		p.write(manifestFile, warm.read(manifestFile))
+		p.write(lockFile, warm.read(lockFile))
+		cleaned := make(chan result, 1)
+		go func() { cleaned <- p.run("", "pkg", "cache", "clean") }()
+		r := p.run("", "pkg", "install", "--frozen")
+		if c := <-cleaned; c.code != 0 {
+			t.Fatalf("cache clean during an install: %v", c)
+		}
+		if r.code != 0 {
+			t.Fatalf("install --frozen during cache clean (run %d): %v", i, r)
+		}
+		for name, lp := range lock.Packages {
+			if got := dirIntegrity(filepath.Join(p.dir, modulesDir, name)); got != lp.Integrity {
+				t.Fatalf("run %d: %s hashes to %s, the lock has %s", i, name, got, lp.Integrity)
+			}
+		}
+	}
+}

@@ -199,7 +199,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		if sri == "" && run.netMode() != online {
 			sri = cache.index(name, v.Original())
 		}
-		if _, ok := cache.get(sri); ok {
+		if cache.has(sri) {
 			return true
 		}
 		return installed[name] == v.Original()

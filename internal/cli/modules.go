@@ -47,6 +47,12 @@ func moduleVersion(dir, name string) string {
 	if err != nil {
 		return ""
 	}
+	return metaVersion(b, name)
+}
+
+// metaVersion is the version a module's legion.json (b) names, or "" when
+// it does not parse or names another package.
+func metaVersion(b []byte, name string) string {
 	var m moduleMeta
 	if json.Unmarshal(b, &m) != nil || m.Name != name {
 		return ""
