@@ -153,7 +153,7 @@ func syncDir(dir string) {
 // readFileIfExists returns the file's content, or nil and no error when it
 // does not exist.
 func readFileIfExists(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRegularFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

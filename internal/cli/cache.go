@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -145,24 +146,36 @@ func (c *contentCache) entryPath(sri string) string {
 	return filepath.Join(c.dir, "content", "sha512", h[:2], h[2:])
 }
 
-// get returns the directory holding the content with integrity sri, after
-// checking it; a damaged entry is removed.
-func (c *contentCache) get(sri string) (string, bool) {
+// load returns the files of the content with integrity sri, read once and
+// checked against it: what an install writes is what was checked, even if
+// another process (cache clean, a discard) removes or replaces the entry
+// meanwhile. A damaged entry is removed.
+func (c *contentCache) load(sri string) (map[string][]byte, bool) {
 	if c == nil || sri == "" {
-		return "", false
+		return nil, false
 	}
 	p := c.entryPath(sri)
 	if p == "" {
-		return "", false
+		return nil, false
 	}
 	if _, err := os.Lstat(p); err != nil {
-		return "", false
+		return nil, false
 	}
-	if dirIntegrity(p) == sri {
-		return p, true
+	files, err := readModuleDir(p)
+	switch {
+	case err == nil && integrityOf(files) == sri:
+		return files, true
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, false // removed while it was read
 	}
 	c.discard(p)
-	return "", false
+	return nil, false
+}
+
+// has reports whether the cache holds the content with integrity sri.
+func (c *contentCache) has(sri string) bool {
+	_, ok := c.load(sri)
+	return ok
 }
 
 // discard removes an entry: renamed aside first, so that another process
@@ -184,7 +197,7 @@ func (c *contentCache) put(sri string, files map[string][]byte) error {
 	if p == "" {
 		return fmt.Errorf("integrity %q is not sha512", sri)
 	}
-	if _, ok := c.get(sri); ok {
+	if c.has(sri) {
 		c.remember(sri)
 		return nil
 	}
@@ -209,7 +222,7 @@ func (c *contentCache) put(sri string, files map[string][]byte) error {
 	}
 	if err := os.Rename(tmp, p); err != nil {
 		os.RemoveAll(tmp)
-		if _, ok := c.get(sri); !ok {
+		if !c.has(sri) {
 			return err
 		}
 		// another process stored it first
@@ -243,7 +256,7 @@ func (c *contentCache) index(name, version string) string {
 	if c == nil {
 		return ""
 	}
-	b, err := os.ReadFile(c.indexPath(name, version))
+	b, err := readRegularFile(c.indexPath(name, version))
 	if err != nil || checkIntegrity(string(b)) != nil {
 		return ""
 	}
@@ -280,7 +293,7 @@ func (c *contentCache) versions(name string) (*cachedList, bool) {
 	if c == nil {
 		return nil, false
 	}
-	b, err := os.ReadFile(c.listPath(name))
+	b, err := readRegularFile(c.listPath(name))
 	if err != nil {
 		return nil, false
 	}

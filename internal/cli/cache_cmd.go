@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 var cacheCmd = &command{
@@ -25,8 +27,8 @@ integrity is in the cache installs with no request, which is what lets
 
 'cache verify' hashes every entry and removes those whose files do not
 match their key (an install would discard them anyway, and fetch them
-again). 'cache clean' removes every entry and version list (and nothing
-else in the directory).`,
+again). 'cache clean' removes every entry and version list. Only what legion
+wrote is touched: a LEGION_CACHE that holds other files keeps them.`,
 	run: (*app).runCache,
 }
 
@@ -76,9 +78,12 @@ func (a *app) runCache(ctx context.Context, fs *flagSet, args []string) error {
 	return nil
 }
 
-// walk checks (or, with clean, removes) every entry and version list. Only
-// content/, versions/ and index/ are touched, never the rest of the directory
-// (LEGION_CACHE may name a directory that holds other things too).
+// walk checks (or, with clean, removes) every entry, version list and
+// index record. Only what legion wrote is touched: content/sha512/<hex>/
+// entries named by a sha512, versions/<pkg>.json files holding a version
+// list legion stored, index/<pkg>@<version> files holding an integrity.
+// LEGION_CACHE may name a directory that holds other things too ($HOME),
+// and those are never removed, whatever their names.
 func (c *contentCache) walk(ctx context.Context, clean bool, rep *cacheReport) error {
 	root := filepath.Join(c.dir, "content", "sha512")
 	shards, err := os.ReadDir(root)
@@ -86,6 +91,9 @@ func (c *contentCache) walk(ctx context.Context, clean bool, rep *cacheReport) e
 		return err
 	}
 	for _, shard := range shards {
+		if len(shard.Name()) != 2 || !shard.IsDir() {
+			continue
+		}
 		ents, err := os.ReadDir(filepath.Join(root, shard.Name()))
 		if err != nil {
 			rep.Problems = append(rep.Problems, err.Error())
@@ -95,8 +103,9 @@ func (c *contentCache) walk(ctx context.Context, clean bool, rep *cacheReport) e
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if strings.HasPrefix(e.Name(), ".") || strings.Contains(e.Name(), ".bad-") {
-				continue // another process's entry in the making, or one being discarded
+			sri := keyOf(shard.Name() + e.Name())
+			if sri == "" {
+				continue // not an entry: another process's in the making, one being discarded, or not legion's
 			}
 			p := filepath.Join(root, shard.Name(), e.Name())
 			rep.Entries++
@@ -105,7 +114,7 @@ func (c *contentCache) walk(ctx context.Context, clean bool, rep *cacheReport) e
 				c.discard(p)
 				continue
 			}
-			if sri := keyOf(shard.Name() + e.Name()); sri == "" || dirIntegrity(p) != sri {
+			if dirIntegrity(p) != sri {
 				rep.Damaged = append(rep.Damaged, shard.Name()+e.Name())
 				c.discard(p)
 			}
@@ -117,28 +126,55 @@ func (c *contentCache) walk(ctx context.Context, clean bool, rep *cacheReport) e
 	}
 	for _, e := range lists {
 		name, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || strings.HasPrefix(name, ".") {
+		if !ok || checkPackageName(name) != nil || !c.isList(name) {
 			continue
 		}
 		rep.Lists++
 		switch {
 		case clean:
-			os.Remove(filepath.Join(c.dir, "versions", e.Name()))
+			os.Remove(c.listPath(name))
 		default:
 			if _, ok := c.versions(name); !ok {
 				rep.Damaged = append(rep.Damaged, "versions/"+e.Name())
-				os.Remove(filepath.Join(c.dir, "versions", e.Name()))
+				os.Remove(c.listPath(name))
 			}
 		}
 	}
 	if clean {
-		// The index only points at contents, all of them gone now.
-		if err := os.RemoveAll(filepath.Join(c.dir, "index")); err != nil {
-			rep.Problems = append(rep.Problems, err.Error())
-		}
+		c.cleanIndex()
 	}
 	slices.Sort(rep.Damaged)
 	return nil
+}
+
+// isList reports whether versions/<name>.json is a version list legion
+// stored (its name and fetch time), damaged or not.
+func (c *contentCache) isList(name string) bool {
+	b, err := readRegularFile(c.listPath(name))
+	if err != nil {
+		return false
+	}
+	var l struct {
+		Name      string    `json:"name"`
+		FetchedAt time.Time `json:"fetchedAt"`
+	}
+	return json.Unmarshal(b, &l) == nil && l.Name == name && !l.FetchedAt.IsZero()
+}
+
+// cleanIndex removes the index records (index/<pkg>/<version>, each an
+// integrity) and the directories they leave empty.
+func (c *contentCache) cleanIndex() {
+	recs, _ := os.ReadDir(filepath.Join(c.dir, "index"))
+	for _, rec := range recs {
+		name, version, ok := strings.Cut(rec.Name(), "@")
+		if !ok || checkPackageName(name) != nil || !rec.Type().IsRegular() {
+			continue
+		}
+		if c.index(name, version) != "" {
+			os.Remove(c.indexPath(name, version))
+		}
+	}
+	os.Remove(filepath.Join(c.dir, "index")) // only when empty
 }
 
 // keyOf turns an entry's hex name back into its integrity; "" when it is

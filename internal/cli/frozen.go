@@ -87,19 +87,31 @@ func frozenFetchError(err error) error {
 
 // frozenUpToDate reports, without taking the project's lock or writing
 // anything, whether legion.lock satisfies legion.json and legion_modules
-// holds exactly what it names (every hash checked). Any doubt answers
-// false, and the install proceeds under the project's lock.
-func (a *app) frozenUpToDate() (*projectChange, bool) {
+// holds exactly what it names (every hash checked). A lock that --frozen
+// refuses (missing, out of date, unreadable) is an error here already, so
+// that a read-only checkout gets that answer rather than a failure to lock
+// the project. Any other doubt answers false, and the install proceeds
+// under the project's lock (which checks everything again).
+func (a *app) frozenUpToDate() (*projectChange, bool, error) {
 	m, _, err := readManifest(a.env.Dir)
-	if err != nil || m.checkDependencies() != nil {
-		return nil, false
+	if err != nil {
+		return nil, false, err
+	}
+	if err := m.checkDependencies(); err != nil {
+		return nil, false, fmt.Errorf("%s: %w", manifestFile, err)
 	}
 	lock, _, err := readLock(a.env.Dir)
-	if err != nil || lock == nil || checkFrozen(m, lock) != nil || len(lock.unverified()) > 0 {
-		return nil, false
+	if err != nil {
+		return nil, false, err
+	}
+	if err := checkFrozen(m, lock); err != nil {
+		return nil, false, err
+	}
+	if len(lock.unverified()) > 0 {
+		return nil, false, nil
 	}
 	if ok, err := modulesMatch(a.env.Dir, lock); err != nil || !ok {
-		return nil, false
+		return nil, false, nil
 	}
-	return diffInstalled(map[string]string{}, lock).upToDate(), true
+	return diffInstalled(map[string]string{}, lock).upToDate(), true, nil
 }

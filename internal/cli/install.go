@@ -61,7 +61,9 @@ Contents are shared between projects through a cache keyed by integrity
 whose hash is cached installs with no request, so a --frozen install with a
 warm cache works with the registry down. --offline never contacts the
 registry (version lists and contents come from the cache; a missing entry
-fails, naming it); --prefer-offline uses cached version lists, however old.
+fails, naming it); --prefer-offline uses cached version lists, however old,
+and asks the registry only when they cannot satisfy legion.json (a version
+published since they were fetched).
 See 'legion pkg cache'.
 
 Output: one summary line ("added 200 packages in 1.4s"); --verbose lists
@@ -150,7 +152,11 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	if run.frozen {
 		// A tree that already matches the lock needs no write access: no
 		// project lock, nothing written (a read-only checkout, another user).
-		if change, ok := a.frozenUpToDate(); ok {
+		change, ok, err := a.frozenUpToDate()
+		if err != nil {
+			return wrap(err, "install --frozen")
+		}
+		if ok {
 			return a.printChange(fs, run.installOptions, change, started)
 		}
 	}
@@ -209,7 +215,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		if sri == "" && run.netMode() != online {
 			sri = cache.index(name, v.Original())
 		}
-		if _, ok := cache.get(sri); ok {
+		if cache.has(sri) {
 			return true
 		}
 		return installed[name] == v.Original()
@@ -263,33 +269,42 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	if run.updateAll {
 		lock = nil // re-resolve everything within legion.json's ranges
 	}
-	latest, err := latestVersions(ctx, src, specs, run.concurrency)
-	if err != nil {
-		return wrap(err, "install")
-	}
-	for _, s := range specs {
-		want[s.name] = s.rng
-		if s.rng == "" {
-			want[s.name] = latest[s.name].Original()
+	resolve := func(src Source) (*Resolution, map[string]*semver.Version, error) {
+		latest, err := latestVersions(ctx, src, specs, run.concurrency)
+		if err != nil {
+			return nil, nil, err
 		}
-		unlock[s.name] = true
-	}
-
-	solver := &Solver{
-		Root:        m.Name,
-		Source:      src,
-		Lock:        lock,
-		Unlock:      unlock,
-		Concurrency: run.concurrency,
-		OnChoose:    pre.start,
-		OnRequest: func(n int) {
-			if n > 1 {
-				prog.update("legion: resolving (%d requests)", n)
+		for _, s := range specs {
+			want[s.name] = s.rng
+			if s.rng == "" {
+				want[s.name] = latest[s.name].Original()
 			}
-		},
+			unlock[s.name] = true
+		}
+		solver := &Solver{
+			Root:        m.Name,
+			Source:      src,
+			Lock:        lock,
+			Unlock:      unlock,
+			Concurrency: run.concurrency,
+			OnChoose:    pre.start,
+			OnRequest: func(n int) {
+				if n > 1 {
+					prog.update("legion: resolving (%d requests)", n)
+				}
+			},
+		}
+		res, err := solver.Solve(ctx, want)
+		prog.done()
+		return res, latest, err
 	}
-	res, err := solver.Solve(ctx, want)
-	prog.done()
+	res, latest, err := resolve(src)
+	if err != nil && run.netMode() == preferOffline && ctx.Err() == nil {
+		// Cached lists can be older than what is asked for (a version
+		// published since): what the cache cannot answer is asked of the
+		// registry, as npm's --prefer-offline does.
+		res, latest, err = resolve(newMemoSource(&cachedSource{Source: limited, cache: cache, mode: online}))
+	}
 	if err != nil {
 		return wrap(latestExcluded(err, latest), "install")
 	}

@@ -19,7 +19,7 @@ type installOptions struct {
 func installFlags(fs *flagSet) *installOptions {
 	o := &installOptions{}
 	fs.BoolVar(&o.offline, "offline", false, "never contact the registry: install from the cache (a missing entry fails, naming it)")
-	fs.BoolVar(&o.preferOffline, "prefer-offline", false, "use cached version lists when present, however old")
+	fs.BoolVar(&o.preferOffline, "prefer-offline", false, "use cached version lists when present, however old (the registry is asked when they cannot satisfy legion.json)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would change (added, updated, removed) and write nothing")
 	fs.BoolVar(&o.verbose, "verbose", false, "list every package added, updated or removed")
 	fs.BoolVar(&o.quiet, "quiet", false, "print errors only")

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -112,7 +111,7 @@ func readModuleDir(dir string) (map[string][]byte, error) {
 		case !d.Type().IsRegular():
 			return fmt.Errorf("%s: %s: %w", dir, rel, errNotModule)
 		}
-		b, err := os.ReadFile(path)
+		b, err := readRegularFile(path) // it may have been swapped since the walk saw it
 		if err != nil {
 			return err
 		}

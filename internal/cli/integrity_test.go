@@ -159,6 +159,34 @@ func TestFrozenOnMatchingTreeWritesNothing(t *testing.T) {
 	p.fails(ExitError, "pkg", "install", "--frozen")
 }
 
+// TestFrozenRefusalNeedsNoWriteAccess: on a project that cannot be
+// written (here a directory where .legion-project.lock goes, since tests
+// may run as root), --frozen with a lock it must refuse says what is wrong
+// with the lock, as it does on a writable project, not that the project
+// could not be locked.
+func TestFrozenRefusalNeedsNoWriteAccess(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	p.ok("pkg", "init")
+	p.ok("pkg", "install", "legion-http@^1.2.0")
+	if err := os.Mkdir(filepath.Join(p.dir, projectLockFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p.write(manifestFile, strings.Replace(p.read(manifestFile), `"legion-http": "^1.2.0"`, `"legion-http": "^1.2.0", "legion-json": "^1.0.0"`, 1))
+	before := snapshot(t, p.dir)
+	r := p.fails(ExitError, "pkg", "install", "--frozen")
+	want := "legion: install --frozen: legion.lock does not satisfy legion.json: legion.lock has no legion-json (myapp → legion-json@^1.0.0)"
+	if !strings.HasPrefix(r.stderr, want) || strings.Contains(r.stderr, "locking the project") {
+		t.Errorf("--frozen, out-of-date lock, read-only project:\n%s\nwant it to start with:\n%s", r.stderr, want)
+	}
+	sameSnapshot(t, before, snapshot(t, p.dir), "a refused --frozen install")
+	os.Remove(filepath.Join(p.dir, lockFile))
+	if r := p.fails(ExitError, "pkg", "install", "--frozen"); !strings.Contains(r.stderr, "legion.lock is missing") {
+		t.Errorf("--frozen, no lock, read-only project: %s", r.stderr)
+	}
+}
+
 func TestProjectLockNeverFollowsSymlink(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)

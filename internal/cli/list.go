@@ -91,8 +91,10 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 			default:
 				n.Version = lp.Version
 				n.Installed = inst
-				if inst == "" {
+				if problem := moduleProblem(a.env.Dir, name, lp); problem == "missing" {
 					n.Problem = "missing from " + modulesDir
+				} else if inst == "" {
+					n.Problem = "modified: its files do not match " + lockFile
 				} else if inst != lp.Version {
 					n.Problem = "installed " + inst + ", locked " + lp.Version
 				} else if moduleProblem(a.env.Dir, name, lp) == "modified" {

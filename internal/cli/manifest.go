@@ -177,7 +177,7 @@ func (m *Manifest) checkDependencies() error {
 // readManifest reads dir/legion.json; a missing file is a clear error.
 func readManifest(dir string) (*Manifest, []byte, error) {
 	path := filepath.Join(dir, manifestFile)
-	b, err := os.ReadFile(path)
+	b, err := readRegularFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, fmt.Errorf("no %s in %s (run 'legion pkg init' first)", manifestFile, dir)
 	}

@@ -35,12 +35,24 @@ func installedVersion(projectDir, name string) string {
 }
 
 // moduleVersion is the version a module directory's legion.json names, or
-// "" when it is unreadable or names another package.
+// "" when it is unreadable, names another package, or is not a regular
+// file: install never writes a symlink, and a FIFO or device there (a
+// restored CI cache, another user) must not hang or exhaust the run.
 func moduleVersion(dir, name string) string {
-	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	path := filepath.Join(dir, manifestFile)
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	b, err := readRegularFile(path)
 	if err != nil {
 		return ""
 	}
+	return metaVersion(b, name)
+}
+
+// metaVersion is the version a module's legion.json (b) names, or "" when
+// it does not parse or names another package.
+func metaVersion(b []byte, name string) string {
 	var m moduleMeta
 	if json.Unmarshal(b, &m) != nil || m.Name != name {
 		return ""
@@ -70,13 +82,16 @@ func moduleEntries(projectDir string) ([]string, error) {
 
 // moduleProblem says how legion_modules/<name> differs from the lock's
 // entry: "" when it matches (by integrity when the lock has one, else by
-// version), else "missing", "installed <v>" or "modified".
+// version), else "missing" (nothing there), "installed <v>" or "modified".
 func moduleProblem(projectDir, name string, lp LockedPackage) string {
 	dir := filepath.Join(projectDir, modulesDir, name)
+	if _, err := os.Lstat(dir); err != nil {
+		return "missing"
+	}
+	// Whatever is there in the package's place (a directory without its
+	// legion.json, a symlink, a file) is a modified module, not a missing one.
 	inst := installedVersion(projectDir, name)
 	switch {
-	case inst == "" && dirIntegrity(dir) == "":
-		return "missing"
 	case inst != lp.Version && inst != "":
 		return "installed " + inst
 	case lp.Integrity == "" && inst == lp.Version:

@@ -78,6 +78,8 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 	for _, name := range slices.Sorted(maps.Keys(p.lock.Packages)) {
 		if moduleProblem(p.dir, name, p.lock.Packages[name]) == "modified" {
 			change.Repaired = append(change.Repaired, pkgVersion{name, p.lock.Packages[name].Version})
+			// One whose legion.json is gone is not also "added".
+			change.Added = slices.DeleteFunc(change.Added, func(a pkgVersion) bool { return a.Name == name })
 		}
 	}
 	modsOK, err := modulesMatch(p.dir, p.lock)

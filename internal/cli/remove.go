@@ -14,13 +14,18 @@ var removeCmd = &command{
 	help: `Removes each package from legion.json's dependencies, then drops from
 legion.lock and legion_modules every package that nothing else needs any
 more. The rest stays at its locked versions; when legion.lock covers what
-remains, the registry is not contacted.`,
+remains, the registry is not contacted.
+
+Every package removed is listed, then a summary. --dry-run prints what
+would change and writes nothing; --quiet prints errors only; --offline and
+--prefer-offline use the cache as install does.`,
 	run: (*app).runRemove,
 }
 
 func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 	started := time.Now()
 	fs.withRegistry().withJSON()
+	opts := installFlags(fs)
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -28,11 +33,16 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 	if len(pos) == 0 {
 		return usagef("pkg remove needs at least one package name")
 	}
-	release, err := a.lockProject(ctx)
-	if err != nil {
-		return wrap(err, "remove")
+	if err := opts.check("remove"); err != nil {
+		return err
 	}
-	defer release()
+	if !opts.dryRun {
+		release, err := a.lockProject(ctx)
+		if err != nil {
+			return wrap(err, "remove")
+		}
+		defer release()
+	}
 	m, mb, err := readManifest(a.env.Dir)
 	if err != nil {
 		return wrap(err, "remove")
@@ -55,7 +65,8 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 	if err != nil {
 		return wrap(err, "remove")
 	}
-	src := registrySource{c}
+	cache := a.openCache()
+	src := &cachedSource{Source: registrySource{c}, cache: cache, mode: opts.netMode()}
 	// The solver keeps every locked version that still fits, so with a
 	// complete lock this is the lock pruned to what remains, offline.
 	solver := &Solver{Root: m.Name, Source: src, Lock: lock}
@@ -65,7 +76,7 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 	}
 	newLock := res.Lock()
 	newLock.keepIntegrity(lock)
-	change, err := apply(ctx, applyPlan{
+	plan := applyPlan{
 		dir:          a.env.Dir,
 		oldManifest:  mb,
 		newManifest:  newManifest,
@@ -73,16 +84,22 @@ func (a *app) runRemove(ctx context.Context, fs *flagSet, args []string) error {
 		lock:         newLock,
 		res:          res,
 		fetch:        src.Fetch,
-		cache:        a.openCache(),
+		cache:        cache,
 		progressLine: newProgress(a.stderr),
-	})
+		dryRun:       opts.dryRun,
+		fromIndex:    opts.netMode() != online,
+	}
+	if opts.quiet {
+		plan.progressLine = nil
+	}
+	change, err := apply(ctx, plan)
 	if err != nil {
 		return wrap(err, "remove")
 	}
-	if fs.json {
-		return writeJSON(a.stdout, change)
+	opts.verbose = !opts.quiet // remove always lists what it removes
+	if err := a.printChange(fs, *opts, change, started); err != nil || fs.json || opts.quiet {
+		return err
 	}
-	change.print(a.stdout, true, time.Since(started))
 	for _, name := range pos {
 		if p, still := res.Packages[name]; still {
 			fmt.Fprintf(a.stdout, "note: %s@%s stays installed: other dependencies need it\n", name, p.Version)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	legion "github.com/legion-registry/legion-go"
@@ -100,11 +101,14 @@ func (s *stager) stageOne(ctx context.Context, name, dst string) (string, bool, 
 		lp.Integrity = s.cache.index(name, lp.Version)
 	}
 	if lp.Integrity != "" {
-		if holds(installed, name, lp) {
-			return lp.Integrity, false, copyDir(installed, dst)
+		// Read once, checked, then written from those bytes: a file
+		// changed or removed meanwhile (another process, cache clean)
+		// cannot slip in or fail the run.
+		if files, err := readModuleDir(installed); err == nil && matches(files, name, lp) {
+			return lp.Integrity, false, writeModule(dst, files)
 		}
-		if cached, ok := s.cache.get(lp.Integrity); ok && moduleVersion(cached, name) == lp.Version {
-			return lp.Integrity, false, copyDir(cached, dst)
+		if files, ok := s.cache.load(lp.Integrity); ok && matches(files, name, lp) {
+			return lp.Integrity, false, writeModule(dst, files)
 		}
 	} else if !s.rehash && installedVersion(s.projectDir, name) == lp.Version {
 		// A lock without hashes, under --frozen: the version is all there
@@ -159,16 +163,22 @@ func writeModule(dir string, files map[string][]byte) error {
 		return err
 	}
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if err := writeNew(filepath.Join(dir, filepath.FromSlash(name)), files[name]); err != nil {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if strings.Contains(name, "/") {
+			if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+				return err
+			}
+		}
+		if err := writeNew(path, files[name]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// holds reports whether dir holds name at lp's version with lp's integrity.
-// The version is checked too: a hand-edited lock that pairs another
-// version with a known hash must not get that hash's content.
-func holds(dir, name string, lp LockedPackage) bool {
-	return moduleVersion(dir, name) == lp.Version && dirIntegrity(dir) == lp.Integrity
+// matches reports whether a module's files are name at lp's version with
+// lp's integrity. The version is checked too: a hand-edited lock that
+// pairs another version with a known hash must not get that hash's content.
+func matches(files map[string][]byte, name string, lp LockedPackage) bool {
+	return metaVersion(files[manifestFile], name) == lp.Version && integrityOf(files) == lp.Integrity
 }
