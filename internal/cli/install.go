@@ -146,6 +146,14 @@ type installRun struct {
 	installOptions
 }
 
+// op names the command in messages: "install" or "update".
+func (r installRun) op() string {
+	if len(r.update) > 0 || r.updateAll {
+		return "update"
+	}
+	return "install"
+}
+
 func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	started := time.Now()
 	specs := run.specs
@@ -163,24 +171,24 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	if !run.dryRun {
 		release, err := a.lockProject(ctx)
 		if err != nil {
-			return wrap(err, "install")
+			return wrap(err, run.op())
 		}
 		defer release()
 	}
 	m, mb, err := readManifest(a.env.Dir)
 	if err != nil {
-		return wrap(err, "install")
+		return wrap(err, run.op())
 	}
 	if err := m.checkDependencies(); err != nil {
-		return wrap(err, "install: %s", manifestFile)
+		return wrap(err, "%s: %s", run.op(), manifestFile)
 	}
 	lock, lb, err := readLock(a.env.Dir)
 	if err != nil {
-		return wrap(err, "install")
+		return wrap(err, run.op())
 	}
 	c, _, err := a.client(fs.registry, false)
 	if err != nil {
-		return wrap(err, "install")
+		return wrap(err, run.op())
 	}
 	cache := a.openCache()
 	limited := newLimitedSource(registrySource{c}, run.concurrency)
@@ -188,7 +196,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	src := newMemoSource(cached)
 	installed, err := installedSet(a.env.Dir)
 	if err != nil {
-		return wrap(err, "install")
+		return wrap(err, run.op())
 	}
 	// Downloads start as the solver chooses versions, and overlap the
 	// rest of the resolution.
@@ -306,7 +314,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		res, latest, err = resolve(newMemoSource(&cachedSource{Source: limited, cache: cache, mode: online}))
 	}
 	if err != nil {
-		return wrap(latestExcluded(err, latest), "install")
+		return wrap(latestExcluded(err, latest), run.op())
 	}
 
 	if len(specs) > 0 {
@@ -332,7 +340,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	plan.mayChange = func(name string) bool { return run.updateAll || slices.Contains(run.update, name) }
 	change, err := apply(ctx, plan)
 	if err != nil {
-		return wrap(err, "install")
+		return wrap(err, run.op())
 	}
 	return a.printChange(fs, run.installOptions, change, started)
 }

@@ -107,7 +107,9 @@ func readModuleDir(dir string) (map[string][]byte, error) {
 		case strings.ContainsAny(rel, "\n\r\\"):
 			return fmt.Errorf("%s: %q: %w", dir, rel, errNotModule)
 		case d.IsDir():
-			return nil
+			// Install writes no directory inside a module: even an empty
+			// one means the module is not what the lock names.
+			return fmt.Errorf("%s: %s/: %w", dir, rel, errNotModule)
 		case !d.Type().IsRegular():
 			return fmt.Errorf("%s: %s: %w", dir, rel, errNotModule)
 		}
