@@ -167,21 +167,37 @@ func (e *ArgumentError) Is(target error) bool { return target == ErrInvalidArgum
 // tokenPattern finds anything token-shaped in text from the server, so that
 // an error message echoing a credential cannot carry it further: "lgn_"
 // and whatever follows up to a space, since a token may hold any printable
-// character (validateToken).
-var tokenPattern = regexp.MustCompile(`lgn_\S+`)
+// character (validateToken). Case is ignored: a token upper-cased by the
+// server (or lower-cased as a header name is) still gives most of it away.
+var tokenPattern = regexp.MustCompile(`(?i)lgn_\S+`)
 
 func redactTokens(s string) string {
-	if !strings.Contains(s, "lgn_") {
+	if !hasTokenPrefix(s) {
 		return s
 	}
 	return tokenPattern.ReplaceAllString(s, "lgn_[redacted]")
+}
+
+// hasTokenPrefix reports "lgn_" in s in any case, without allocating.
+func hasTokenPrefix(s string) bool {
+	for i := strings.IndexByte(s, '_'); i >= 0; {
+		if i >= 3 && strings.EqualFold(s[i-3:i], "lgn") {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '_')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // scrubbed returns err, or, when its text holds something token-shaped (a
 // transport error quoting a header line or a Location), an error with the
 // same chain and that text redacted.
 func scrubbed(err error) error {
-	if err == nil || !strings.Contains(err.Error(), "lgn_") {
+	if err == nil || !hasTokenPrefix(err.Error()) {
 		return err
 	}
 	return &scrubbedError{err: err}

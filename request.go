@@ -180,7 +180,7 @@ func (c *Client) apiError(resp *http.Response, method, u string, body []byte, at
 func requestID(h http.Header) string {
 	for _, n := range [...]string{"X-Request-Id", "Request-Id", "CF-Ray"} {
 		if v := h.Get(n); v != "" {
-			return v
+			return redactTokens(v) // the server's text: it may echo the token
 		}
 	}
 	return ""
