@@ -211,6 +211,38 @@ func (e *scrubbedError) Error() string { return redactTokens(e.err.Error()) }
 // *net.OpError…); the inner error's own text is not redacted.
 func (e *scrubbedError) Unwrap() error { return e.err }
 
+// scrubValue cuts secret (a password the request carried) out of err's
+// text, where a server's message or an excerpt of its answer may have
+// repeated it: in the *Error's fields, which errors.As reaches, and in the
+// text of whatever wraps it. A secret shorter than 4 bytes is left alone:
+// cutting every "ab" out of a message would destroy it and hide little.
+func scrubValue(err error, secret string) error {
+	if err == nil || len(secret) < 4 || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		e.Message = strings.ReplaceAll(e.Message, secret, redacted)
+		e.RequestID = strings.ReplaceAll(e.RequestID, secret, redacted)
+		e.URL = strings.ReplaceAll(e.URL, secret, redacted)
+	}
+	if strings.Contains(err.Error(), secret) {
+		return &valueScrubbedError{err: err, secret: secret}
+	}
+	return err
+}
+
+// valueScrubbedError is scrubbedError for one known value.
+type valueScrubbedError struct {
+	err    error
+	secret string
+}
+
+func (e *valueScrubbedError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.secret, redacted)
+}
+func (e *valueScrubbedError) Unwrap() error { return e.err }
+
 // excerpt makes a short one-line summary of a body that is not JSON.
 func excerpt(body []byte) string {
 	const max = 160

@@ -3,6 +3,7 @@ package legion
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -66,4 +67,38 @@ func TestTokenEchoedByServerNotRepeated(t *testing.T) {
 	for _, a := range as.got {
 		noSecretFold(t, "Attempt", fmt.Sprintf("%+v", a))
 	}
+}
+
+// A registry that repeats the password in its answer (a validation
+// message, a malformed 2xx) does not put it into the error or the log.
+func TestPasswordEchoedByServerNotRepeated(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, srv := setup(t, WithLogger(logger))
+	srv.handle("/auth/login", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 401, `{"success":false,"error":"wrong password hunter2xx for alice"}`)
+	})
+	srv.handle("/auth/signup", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 201, `{"success":true,"token":"hello","password":"hunter2xx"}`)
+	})
+	_, err := c.Login(context.Background(), LoginRequest{Username: "alice", Password: NewSecret("hunter2xx")})
+	if err == nil {
+		t.Fatal("Login succeeded on a 401")
+	}
+	noSecret(t, "the login error", err.Error())
+	if !strings.Contains(err.Error(), "wrong password [redacted] for alice") {
+		t.Errorf("the login error lost the server's message: %v", err)
+	}
+	_, err = c.Signup(context.Background(), SignupRequest{Username: "alice", Email: "a@example.com", Password: NewSecret("hunter2xx")})
+	if err == nil {
+		t.Fatal("Signup succeeded with a token that is not lgn_…")
+	}
+	noSecret(t, "the signup error", err.Error())
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("signup error %T is not an *Error", err)
+	}
+	noSecret(t, "Error fields", fmt.Sprintf("%+v", *e))
+	noSecret(t, "the log", logs.String())
 }
