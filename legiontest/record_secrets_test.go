@@ -83,3 +83,20 @@ func TestRecordRedactsEveryTokenShapeAndPasswordKey(t *testing.T) {
 		t.Errorf("replayed token = %q, want the placeholder", s.Token.Reveal())
 	}
 }
+
+// The fake's own request record holds no credential from any header: a
+// test whose client goes through an authenticating proxy, or carries a
+// cookie jar, does not get them into Requests or GET /_admin/requests.
+func TestRequestRecordRedactsCredentialHeaders(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t)
+	do(t, srv, "GET", "/stats", "", "Proxy-Authorization", "Basic aHVudGVyMnh4LXNlY3JldA==", "Cookie", "session=hunter2xx-secret")
+	rs := srv.Requests()
+	if len(rs) != 1 {
+		t.Fatalf("%d requests recorded", len(rs))
+	}
+	h := rs[0].Header
+	if got := h.Get("Proxy-Authorization") + h.Get("Cookie"); strings.Contains(got, "aHVudGVy") || strings.Contains(got, "hunter2xx") {
+		t.Errorf("recorded credentials: %v", h)
+	}
+}
