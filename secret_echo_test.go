@@ -8,8 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // noSecretFold is noSecret ignoring case: a token upper-cased by a server,
@@ -67,6 +71,50 @@ func TestTokenEchoedByServerNotRepeated(t *testing.T) {
 	for _, a := range as.got {
 		noSecretFold(t, "Attempt", fmt.Sprintf("%+v", a))
 	}
+}
+
+// A token echoed into a header line the transport cannot parse is
+// redacted in every error of the chain, not only the outermost: a caller
+// that unwraps to the *url.Error (or walks the chain, or hands it to a
+// printer that walks it by reflection) prints no token either.
+func TestTransportErrorChainScrubbed(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t, WithMaxAttempts(1))
+	srv.handle("/stats", func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		_, _ = io.WriteString(buf, "HTTP/1.1 302 Found\r\nLocation: https://evil.example/?t="+tok+"\x01\r\nContent-Length: 0\r\n\r\n")
+		_ = buf.Flush()
+	})
+	_, err := c.Stats(context.Background())
+	if err == nil {
+		t.Fatal("Stats succeeded on a malformed answer")
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %T %v, want a *url.Error in the chain", err, err)
+	}
+	noSecret(t, "the *url.Error", ue.Error())
+	var walk func(error)
+	walk = func(e error) {
+		noSecret(t, fmt.Sprintf("%T in the chain", e), fmt.Sprintf("%v %+v", e, e))
+		switch x := e.(type) {
+		case interface{ Unwrap() error }:
+			if in := x.Unwrap(); in != nil {
+				walk(in)
+			}
+		case interface{ Unwrap() []error }:
+			for _, in := range x.Unwrap() {
+				walk(in)
+			}
+		}
+	}
+	walk(err)
+	noSecret(t, "the error as go-cmp prints it", cmp.Diff(nil, err, cmp.Exporter(func(reflect.Type) bool { return true })))
 }
 
 // A registry that repeats the password in its answer (a validation
