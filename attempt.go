@@ -82,7 +82,7 @@ func (cl *call) report(ctx context.Context, resp *http.Response, err error, retr
 		l.LogAttrs(ctx, slog.LevelDebug, "legion: attempt", attrs...)
 		if retry {
 			if reason == "" && resp != nil {
-				reason = resp.Status
+				reason = statusLine(resp.StatusCode)
 			}
 			l.LogAttrs(ctx, slog.LevelInfo, "legion: retrying",
 				slog.String("method", a.Method), slog.String("url", a.URL),
@@ -100,6 +100,9 @@ func safeHeader(h http.Header) http.Header {
 	for k, vs := range h {
 		switch k {
 		case "Set-Cookie", "Cookie", "Authorization", "Proxy-Authorization":
+			continue
+		}
+		if hasTokenPrefix(k) { // a token echoed as a header name
 			continue
 		}
 		cp := make([]string, len(vs))

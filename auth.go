@@ -40,14 +40,15 @@ func (c *Client) Signup(ctx context.Context, req SignupRequest) (*Session, error
 	if req.Password.IsZero() {
 		return nil, &ArgumentError{Arg: "password", Reason: "must not be empty"}
 	}
-	return c.session(ctx, "/auth/signup", struct {
+	return c.session(ctx, "/auth/signup", req.Password, struct {
 		Username string `json:"username"`
 		Email    string `json:"email"`
 		Password string `json:"password"`
 	}{req.Username, req.Email, req.Password.Reveal()})
 }
 
-// Login exchanges a username and password for a token.
+// Login exchanges a username and password for a token. The password (of
+// 4 bytes or more) is cut out of the error should the server repeat it.
 //
 // POST /auth/login
 func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) {
@@ -57,18 +58,20 @@ func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) 
 	if req.Password.IsZero() {
 		return nil, &ArgumentError{Arg: "password", Reason: "must not be empty"}
 	}
-	return c.session(ctx, "/auth/login", struct {
+	return c.session(ctx, "/auth/login", req.Password, struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}{req.Username, req.Password.Reveal()})
 }
 
-func (c *Client) session(ctx context.Context, path string, body any) (*Session, error) {
+// session sends body, which carries password: a server that repeats the
+// password in its answer does not get it into the error (or the log).
+func (c *Client) session(ctx context.Context, path string, password Secret, body any) (*Session, error) {
 	if c != nil && c.cleartext {
 		return nil, errCleartext("a password")
 	}
 	var env sessionEnvelope
-	if err := c.send(ctx, request{method: "POST", path: path, body: body}, &env); err != nil {
+	if err := c.send(ctx, request{method: "POST", path: path, body: body, secret: password}, &env); err != nil {
 		return nil, err
 	}
 	return &Session{Token: NewSecret(env.Token), User: env.User.user()}, nil

@@ -27,7 +27,15 @@ func divert(rec *recorder) *http.Client {
 func TestPlainHTTPRefusesToken(t *testing.T) {
 	t.Parallel()
 	rec := newRecorder(t, false)
-	for _, base := range []string{"http://registry.example/api/v1", "http://10.0.0.8:8080/api/v1", "HTTP://Registry.Example"} {
+	for _, base := range []string{
+		"http://registry.example/api/v1", "http://10.0.0.8:8080/api/v1", "HTTP://Registry.Example",
+		// Names and spellings that only look like loopback: deciding needs
+		// no DNS, and a name that resolves to 127.0.0.1 today may not
+		// tomorrow. 0.0.0.0 is "any address", not loopback.
+		"http://127.0.0.1.nip.io/api/v1", "http://localhost.evil.example/", "http://localhost./",
+		"http://foo.localhost/", "http://0.0.0.0:8080/", "http://127.1/", "http://2130706433/",
+		"http://0x7f.0.0.1/", "http://[fe80::1%25lo]/",
+	} {
 		_, err := NewClient(WithBaseURL(base), WithToken(testToken), WithHTTPClient(divert(rec)))
 		if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "WithInsecureHTTP") {
 			t.Errorf("%s: NewClient err = %v, want an ArgumentError naming WithInsecureHTTP", base, err)
@@ -48,6 +56,14 @@ func TestPlainHTTPRefusesToken(t *testing.T) {
 		if !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%s: Signup err = %v, want ErrInvalidArgument", base, err)
 		}
+	}
+	// Nor can a client over https be turned into one over plain HTTP.
+	secure, err := NewClient(WithBaseURL("https://registry.example/api/v1"), WithToken(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := secure.With(WithBaseURL("http://registry.example/api/v1")); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("With(WithBaseURL(http://…)) err = %v, want ErrInvalidArgument", err)
 	}
 	if got := rec.got(); len(got) != 0 {
 		t.Errorf("requests reached the server: %q", got)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -167,33 +168,106 @@ func (e *ArgumentError) Is(target error) bool { return target == ErrInvalidArgum
 // tokenPattern finds anything token-shaped in text from the server, so that
 // an error message echoing a credential cannot carry it further: "lgn_"
 // and whatever follows up to a space, since a token may hold any printable
-// character (validateToken).
-var tokenPattern = regexp.MustCompile(`lgn_\S+`)
+// character (validateToken). Case is ignored: a token upper-cased by the
+// server (or lower-cased as a header name is) still gives most of it away.
+var tokenPattern = regexp.MustCompile(`(?i)lgn_\S+`)
 
 func redactTokens(s string) string {
-	if !strings.Contains(s, "lgn_") {
+	if !hasTokenPrefix(s) {
 		return s
 	}
 	return tokenPattern.ReplaceAllString(s, "lgn_[redacted]")
 }
 
-// scrubbed returns err, or, when its text holds something token-shaped (a
-// transport error quoting a header line or a Location), an error with the
-// same chain and that text redacted.
-func scrubbed(err error) error {
-	if err == nil || !strings.Contains(err.Error(), "lgn_") {
-		return err
+// hasTokenPrefix reports "lgn_" in s in any case, without allocating.
+func hasTokenPrefix(s string) bool {
+	for i := strings.IndexByte(s, '_'); i >= 0; {
+		if i >= 3 && strings.EqualFold(s[i-3:i], "lgn") {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '_')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
 	}
-	return &scrubbedError{err: err}
+	return false
 }
 
-type scrubbedError struct{ err error }
+// scrubbed returns err, or, when its text holds something token-shaped (a
+// transport error quoting a header line or a Location), a copy of its chain
+// in which every error whose text holds it is replaced: a *url.Error by
+// one with the URL and inner error scrubbed (so that errors.As still finds
+// one, and printing it leaks nothing), any other by a scrubbedError with
+// the redacted text. Errors whose text holds no token stay as they are, so
+// errors.Is(err, context.DeadlineExceeded) and errors.As for *net.OpError
+// keep working.
+func scrubbed(err error) error { return scrub(err, hasTokenPrefix, redactTokens) }
 
-func (e *scrubbedError) Error() string { return redactTokens(e.err.Error()) }
+// scrub is scrubbed for any secret: has finds it in a text, redact cuts it out.
+func scrub(err error, has func(string) bool, redact func(string) string) error {
+	if err == nil || !has(err.Error()) {
+		return err
+	}
+	switch e := err.(type) {
+	case *url.Error:
+		return &url.Error{Op: e.Op, URL: redact(e.URL), Err: scrub(e.Err, has, redact)}
+	case *proxyError:
+		return &proxyError{status: e.status, text: redact(e.text)}
+	case interface{ Unwrap() []error }:
+		var inner []error
+		for _, x := range e.Unwrap() {
+			inner = append(inner, scrub(x, has, redact))
+		}
+		return newScrubbedError(err, redact, inner)
+	}
+	var inner []error
+	if x := errors.Unwrap(err); x != nil {
+		inner = []error{scrub(x, has, redact)}
+	}
+	return newScrubbedError(err, redact, inner)
+}
 
-// Unwrap keeps errors.Is and errors.As working (context.DeadlineExceeded,
-// *net.OpError…); the inner error's own text is not redacted.
-func (e *scrubbedError) Unwrap() error { return e.err }
+// scrubbedError stands for an error whose text held a token: the text
+// redacted, the chain below it scrubbed in turn, and whether it was a
+// timeout. It keeps nothing of the original that a printer walking it by
+// reflection could reach.
+type scrubbedError struct {
+	text    string
+	inner   []error
+	timeout bool
+}
+
+func newScrubbedError(err error, redact func(string) string, inner []error) *scrubbedError {
+	t, ok := err.(interface{ Timeout() bool })
+	return &scrubbedError{text: redact(err.Error()), inner: inner, timeout: ok && t.Timeout()}
+}
+
+func (e *scrubbedError) Error() string   { return e.text }
+func (e *scrubbedError) Unwrap() []error { return e.inner }
+
+// Timeout keeps net.Error's answer for a timeout.
+func (e *scrubbedError) Timeout() bool { return e.timeout }
+
+// scrubValue cuts secret (a password the request carried) out of err's
+// text, where a server's message or an excerpt of its answer may have
+// repeated it: in the *Error's fields, which errors.As reaches, and in the
+// text of whatever wraps it. A secret shorter than 4 bytes is left alone:
+// cutting every "ab" out of a message would destroy it and hide little.
+func scrubValue(err error, secret string) error {
+	if err == nil || len(secret) < 4 || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		e.Message = strings.ReplaceAll(e.Message, secret, redacted)
+		e.RequestID = strings.ReplaceAll(e.RequestID, secret, redacted)
+		e.URL = strings.ReplaceAll(e.URL, secret, redacted)
+	}
+	// Anywhere else in the chain (not seen in practice), like a token.
+	return scrub(err, func(s string) bool { return strings.Contains(s, secret) },
+		func(s string) string { return strings.ReplaceAll(s, secret, redacted) })
+}
 
 // excerpt makes a short one-line summary of a body that is not JSON.
 func excerpt(body []byte) string {

@@ -26,7 +26,14 @@ import (
 type rateMemory struct {
 	mu    sync.Mutex
 	holds map[string]rateHold // by rateKey
+	// sweepAt is the size at which hold next drops expired holds: a
+	// service that derives a client per user token would otherwise keep
+	// one entry for every token that ever met a 429.
+	sweepAt int
 }
+
+// minSweep is the smallest map hold sweeps.
+const minSweep = 64
 
 type rateHold struct {
 	until  time.Time // end of the hold, at most the cap after the 429
@@ -43,6 +50,15 @@ func (m *rateMemory) hold(key string, now time.Time, demand, ceiling time.Durati
 	defer m.mu.Unlock()
 	if m.holds == nil {
 		m.holds = map[string]rateHold{}
+	}
+	if len(m.holds) >= max(m.sweepAt, minSweep) {
+		for k, v := range m.holds {
+			if !v.until.After(now) {
+				delete(m.holds, k)
+			}
+		}
+		// Sweep again when the live holds have doubled: amortised O(1).
+		m.sweepAt = 2 * len(m.holds)
 	}
 	old, ok := m.holds[key]
 	if ok && old.until.After(now) {

@@ -3,6 +3,7 @@ package legion
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -270,5 +271,63 @@ func TestRetryAfterTooLarge(t *testing.T) {
 	}
 	if n := srv.count("/stats"); n != 1 {
 		t.Errorf("sent %d requests, want 1: such a wait is over any cap", n)
+	}
+}
+
+// The memory forgets expired holds even for keys never looked up again:
+// a service deriving a client per user token, each meeting one 429, does
+// not grow it without bound.
+func TestRateLimitMemoryBounded(t *testing.T) {
+	t.Parallel()
+	var m rateMemory
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	const ceiling = time.Second
+	for i := range 10_000 {
+		now = now.Add(100 * time.Millisecond) // ten holds live at a time
+		m.hold(fmt.Sprintf("https://r:443 %d", i), now, time.Hour, ceiling)
+	}
+	if n := len(m.holds); n > 2*minSweep {
+		t.Errorf("memory holds %d entries after 10,000 holds of which ~10 are live", n)
+	}
+	if _, d := m.heldFor("https://r:443 9999", now); d != ceiling {
+		t.Errorf("the last hold runs %v, want %v", d, ceiling)
+	}
+}
+
+// Two tokens at one registry do not share a hold: a 429 for one says
+// nothing about the other (nor about the anonymous client).
+func TestRateLimitMemoryPerToken(t *testing.T) {
+	t.Parallel()
+	clock := &movableClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	c, srv := setup(t, clock.option(), WithMaxAttempts(1), WithRetryWait(time.Millisecond, 2*time.Second))
+	srv.handle("/stats", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer "+testToken {
+			w.Header().Set("Retry-After", "60")
+			reply(w, 429, `{"success":false,"error":"slow down"}`)
+			return
+		}
+		reply(w, 200, `{"success":true,"users":1}`)
+	})
+	if _, err := c.Stats(context.Background()); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("first token: err = %v, want ErrRateLimited", err)
+	}
+	other, err := c.With(WithToken("lgn_otherTOKEN0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon, err := c.With(WithoutToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cl := range map[string]*Client{"another token": other, "no token": anon} {
+		if _, err := cl.Stats(context.Background()); err != nil {
+			t.Errorf("%s was held by the first token's 429: %v", name, err)
+		}
+	}
+	if _, err := c.Stats(context.Background()); !errors.Is(err, ErrRateLimited) {
+		t.Errorf("first token again: err = %v, want ErrRateLimited (held)", err)
+	}
+	if n := srv.count("/stats"); n != 3 {
+		t.Errorf("server saw %d requests, want 3 (the held one not sent)", n)
 	}
 }

@@ -62,9 +62,16 @@ func (c *Client) redirectError(resp *http.Response, method, u string, attempts i
 	e := c.apiError(resp, method, u, nil, attempts)
 	loc := resp.Header.Get("Location")
 	why := "the client follows only GET and HEAD within the base URL's origin, at most " + fmt.Sprint(maxRedirects) + " hops"
-	if loc == "" {
+	var bad string
+	if bb, ok := resp.Body.(*bufferedBody); ok {
+		bad = bb.badLocation
+	}
+	switch {
+	case bad != "":
+		e.Message = fmt.Sprintf("redirect to %s not followed: the Location is not a valid URL", quoteLocation(bad))
+	case loc == "":
 		e.Message = "redirect without a Location (" + why + ")"
-	} else {
+	default:
 		e.Message = fmt.Sprintf("redirect to %s not followed (%s)", quoteLocation(loc), why)
 	}
 	e.invalid = ErrRedirect

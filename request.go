@@ -26,6 +26,9 @@ type request struct {
 	// goneOnRetry marks a DELETE whose 404, after an attempt whose answer
 	// was lost, means that attempt did the deletion.
 	goneOnRetry bool
+	// secret is a value sent in the body (Login's password) that the
+	// server's answer may repeat: it is cut out of the error.
+	secret Secret
 }
 
 // send performs r and decodes a 2xx answer into out (nil when the answer
@@ -43,6 +46,7 @@ func (c *Client) send(ctx context.Context, r request, out envelope) error {
 		u += "?" + r.query.Encode()
 	}
 	err := c.do(ctx, r, u, out)
+	err = scrubValue(err, r.secret.Reveal())
 	c.logFailure(ctx, r.method, u, err)
 	return err
 }
@@ -180,7 +184,7 @@ func (c *Client) apiError(resp *http.Response, method, u string, body []byte, at
 func requestID(h http.Header) string {
 	for _, n := range [...]string{"X-Request-Id", "Request-Id", "CF-Ray"} {
 		if v := h.Get(n); v != "" {
-			return v
+			return redactTokens(v) // the server's text: it may echo the token
 		}
 	}
 	return ""

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -124,7 +125,7 @@ func (cl *call) decide(ctx context.Context, now time.Time, resp *http.Response, 
 	if resp.StatusCode != http.StatusTooManyRequests && !cl.idempotent {
 		return false, "", nil
 	}
-	reason = resp.Status
+	reason = statusLine(resp.StatusCode)
 	if d, ok := parseRetryAfter(resp.Header, now); ok {
 		if d > cfg.maxWait {
 			return false, "", nil // the caller gets the status with RetryAfter set
@@ -134,6 +135,12 @@ func (cl *call) decide(ctx context.Context, now time.Time, resp *http.Response, 
 		cl.wait = cl.c.jitter(cl.attempts)
 	}
 	return cl.fits(ctx), reason, nil
+}
+
+// statusLine is "503 Service Unavailable" from the code alone: the reason
+// phrase a server sends is its own text, which may echo the token.
+func statusLine(code int) string {
+	return strconv.Itoa(code) + " " + http.StatusText(code)
 }
 
 // fits reports whether waiting cl.wait still leaves time before the

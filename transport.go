@@ -93,7 +93,30 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	body.r.Reset(body.buf.Bytes())
 	resp.Body = body
+	hideBadLocation(req, resp, body)
 	return resp, nil
+}
+
+// hideBadLocation takes out of a redirect a Location that is not a URL
+// ("http://%65vil/"), keeping it in body: net/http would fail the attempt
+// with a transport error, which a GET retries, where the client refuses
+// the redirect (ErrRedirect) like any other it does not follow.
+func hideBadLocation(req *http.Request, resp *http.Response, body *bufferedBody) {
+	switch resp.StatusCode {
+	case 301, 302, 303, 307, 308: // those net/http follows
+	default:
+		return
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return
+	}
+	if _, err := req.URL.Parse(loc); err == nil {
+		return
+	}
+	resp.Header = resp.Header.Clone()
+	resp.Header.Del("Location")
+	body.badLocation = loc
 }
 
 // timedOut names this attempt's own deadline when it is what ended the
@@ -128,6 +151,9 @@ type bufferedBody struct {
 	buf bytes.Buffer
 	r   bytes.Reader
 	err error // why reading stopped early, if it did
+	// badLocation is a redirect's Location that is not a URL, taken out
+	// of the header by hideBadLocation.
+	badLocation string
 }
 
 var bodyBuffers = sync.Pool{New: func() any { return new(bufferedBody) }}
@@ -146,6 +172,7 @@ func (b *bufferedBody) recycle() {
 	b.buf.Reset()
 	b.r.Reset(nil)
 	b.err = nil
+	b.badLocation = ""
 	bodyBuffers.Put(b)
 }
 

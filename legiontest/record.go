@@ -16,8 +16,8 @@ const BasePath = "/api/v1"
 
 // RecordedRequest is one request the registry answered, as Requests returns
 // it. It never holds a credential: the Authorization header reads
-// "Bearer [redacted]", "password" fields of JSON bodies are replaced by
-// "[redacted]", and anything shaped like a token (lgn_ and 32 letters or
+// "Bearer [redacted]", Proxy-Authorization and Cookie "[redacted]",
+// "password" fields of JSON bodies are replaced by "[redacted]", and anything shaped like a token (lgn_ and 32 letters or
 // digits) in the path, query, headers or body reads "lgn_[redacted]".
 type RecordedRequest struct {
 	Method string
@@ -206,9 +206,12 @@ func recordedHeader(h http.Header) http.Header {
 	for k, vs := range h {
 		c := make([]string, len(vs))
 		for i, v := range vs {
-			if k == "Authorization" {
+			switch k {
+			case "Authorization":
 				c[i] = "Bearer [redacted]"
-			} else {
+			case "Proxy-Authorization", "Cookie":
+				c[i] = "[redacted]"
+			default:
 				c[i] = redactTokens(v)
 			}
 		}

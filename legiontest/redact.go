@@ -47,32 +47,44 @@ func redactBody(b []byte) []byte {
 	if len(b) == 0 {
 		return nil
 	}
-	out := slices.Clone(b)
-	if bytes.Contains(bytes.ToLower(out), []byte("pass")) {
-		var v any
-		d := json.NewDecoder(bytes.NewReader(out))
-		d.UseNumber()
-		if json.Valid(out) && d.Decode(&v) == nil {
-			if redactPasswords(v) {
-				if enc, err := json.Marshal(v); err == nil {
-					out = enc
-				}
-			}
-		} else {
-			// Not JSON (or not only JSON): redact what looks like a field.
-			out = passwordText.ReplaceAll(out, []byte(`${1}"[redacted]"`))
-		}
-	}
+	out := redactPasswords(slices.Clone(b), b)
 	if bytes.Contains(out, []byte("lgn_")) {
 		out = tokenShape.ReplaceAll(out, []byte("lgn_[redacted]"))
 	}
 	return out
 }
 
-// redactPasswords replaces every value under a key that equals "password"
-// (as encoding/json would match it, ignoring case) and reports whether it
-// replaced any.
-func redactPasswords(v any) bool {
+// redactPasswords returns b with the value of every "password" field
+// redacted (the key in any case, escapes decoded): re-encoded when b is
+// JSON and holds one, else b, or out when out is not nil (a copy of b the
+// caller may keep). A body that is not JSON has what looks like a field
+// redacted.
+func redactPasswords(out, b []byte) []byte {
+	if out == nil {
+		out = b
+	}
+	if !bytes.Contains(bytes.ToLower(b), []byte("pass")) {
+		return out
+	}
+	var v any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if json.Valid(b) && d.Decode(&v) == nil {
+		if redactPasswordValues(v) {
+			if enc, err := json.Marshal(v); err == nil {
+				return enc
+			}
+		}
+		return out
+	}
+	// Not JSON (or not only JSON): redact what looks like a field.
+	return passwordText.ReplaceAll(b, []byte(`${1}"[redacted]"`))
+}
+
+// redactPasswordValues replaces every value under a key that equals
+// "password" (as encoding/json would match it, ignoring case) and reports
+// whether it replaced any.
+func redactPasswordValues(v any) bool {
 	var did bool
 	switch v := v.(type) {
 	case map[string]any:
@@ -80,13 +92,13 @@ func redactPasswords(v any) bool {
 			if strings.EqualFold(k, "password") {
 				v[k] = "[redacted]"
 				did = true
-			} else if redactPasswords(x) {
+			} else if redactPasswordValues(x) {
 				did = true
 			}
 		}
 	case []any:
 		for _, x := range v {
-			if redactPasswords(x) {
+			if redactPasswordValues(x) {
 				did = true
 			}
 		}

@@ -39,15 +39,34 @@ type Fixture struct {
 // that the SDK decodes a recorded answer as it decoded the real one.
 const PlaceholderToken = "lgn_REDACTEDREDACTEDREDACTEDREDACTED" // lgn_ and 32 letters
 
+// Record meets live registries, whose tokens need not look like the
+// fake's (lgn_ and 32 letters): in a fixture, "lgn_" and whatever follows
+// it is a token, up to what ends a path segment or query value in a URL,
+// and up to a space or the closing quote of a JSON string in text (a
+// token holding a quote has it escaped there).
 var (
-	passwordField = regexp.MustCompile(`("password"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-	slugUnsafe    = regexp.MustCompile(`[^A-Za-z0-9]+`)
+	fixtureTokenPath  = regexp.MustCompile(`lgn_[^/?#\s]+`)
+	fixtureTokenQuery = regexp.MustCompile(`lgn_[^&#\s]+`)
+	fixtureTokenText  = regexp.MustCompile(`lgn_(?:[^\s"\\]|\\.)+`)
+	slugUnsafe        = regexp.MustCompile(`[^A-Za-z0-9]+`)
 )
 
-// redactFixture replaces tokens and password values in s.
+// redactFixture replaces tokens and password values in s, a body or a
+// header value: a password under a key in any case or spelt with escapes,
+// as redactBody finds it.
 func redactFixture(s string) string {
-	s = tokenShape.ReplaceAllString(s, PlaceholderToken)
-	return passwordField.ReplaceAllString(s, `${1}"[redacted]"`)
+	s = string(redactPasswords(nil, []byte(s)))
+	return fixtureTokenText.ReplaceAllString(s, PlaceholderToken)
+}
+
+// redactFixturePath replaces tokens in a path with its query.
+func redactFixturePath(s string) string {
+	p, q, hasQuery := strings.Cut(s, "?")
+	p = fixtureTokenPath.ReplaceAllString(p, PlaceholderToken)
+	if !hasQuery {
+		return p
+	}
+	return p + "?" + fixtureTokenQuery.ReplaceAllString(q, PlaceholderToken)
 }
 
 type recorder struct {
@@ -58,8 +77,9 @@ type recorder struct {
 
 // Record returns a RoundTripper that sends each request through next
 // (http.DefaultTransport when nil) and writes the exchange to dir as a
-// Fixture file (0001-POST-packages-publish-201.json…), tokens replaced by
-// PlaceholderToken, password fields by "[redacted]", Set-Cookie dropped:
+// Fixture file (0001-POST-packages-publish-201.json…), tokens of any shape
+// ("lgn_" and what follows) replaced by PlaceholderToken, password fields
+// (the key in any case) by "[redacted]", Set-Cookie dropped:
 // a bot's own traffic, against the fake or a live registry, becomes
 // fixtures for NewReplayServer. The caller gets the whole answer. A
 // fixture that cannot be written fails the request with the error.
@@ -107,7 +127,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 			h.Add(k, redactFixture(v))
 		}
 	}
-	f := Fixture{Method: req.Method, Path: redactFixture(path), Request: redactFixture(string(sent)),
+	f := Fixture{Method: req.Method, Path: redactFixturePath(path), Request: redactFixture(string(sent)),
 		Status: resp.StatusCode, Header: h, Body: redactFixture(string(body))}
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err == nil {
@@ -200,7 +220,7 @@ func (s *ReplayServer) serve(w http.ResponseWriter, req *http.Request) {
 	if req.URL.RawQuery != "" {
 		path += "?" + req.URL.RawQuery
 	}
-	path, sent := redactFixture(path), redactFixture(string(body))
+	path, sent := redactFixturePath(path), redactFixture(string(body))
 	s.mu.Lock()
 	last := -1
 	for i, f := range s.fixtures {

@@ -149,3 +149,29 @@ func TestTokenScopes(t *testing.T) {
 	_, err = pub.ListTokens(ctx())
 	wantStatus(t, err, http.StatusUnauthorized, "")
 }
+
+// TestLimitsAtTheBoundary: a body of exactly the cap, a license and a
+// token name of exactly their length (in characters, not bytes) are
+// accepted; one more byte or character is refused.
+func TestLimitsAtTheBoundary(t *testing.T) {
+	t.Parallel()
+	srv, tok := rawServer(t, legiontest.WithMaxBodyBytes(256))
+	auth := []string{"Authorization", "Bearer " + tok}
+	body := func(n int, version string) string {
+		head := `{"name":"lib","version":"` + version + `","readme":"`
+		return head + strings.Repeat("x", n-len(head)-2) + `"}`
+	}
+	do(t, srv, "POST", "/packages/publish", body(256, "3.0.0"), auth...).want(t, 201, "")
+	do(t, srv, "POST", "/packages/publish", body(257, "3.0.1"), auth...).want(t, 413, "exceeds 256 bytes")
+
+	srv, tok = rawServer(t)
+	auth = []string{"Authorization", "Bearer " + tok}
+	license := func(n int, version string) string {
+		return `{"name":"lib","version":"` + version + `","license":"` + strings.Repeat("é", n) + `"}`
+	}
+	do(t, srv, "POST", "/packages/publish", license(legiontest.MaxLicenseLen, "4.0.0"), auth...).want(t, 201, "")
+	do(t, srv, "POST", "/packages/publish", license(legiontest.MaxLicenseLen+1, "4.0.1"), auth...).want(t, 400, "license must be at most 100")
+	token := func(n int) string { return `{"name":"` + strings.Repeat("é", n) + `","scopes":["read"]}` }
+	do(t, srv, "POST", "/tokens", token(100), auth...).want(t, 201, "")
+	do(t, srv, "POST", "/tokens", token(101), auth...).want(t, 400, "name must be at most 100")
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,8 +106,9 @@ func newAdmin(reg *legiontest.Registry, faults *faultTable, rollback func()) *ad
 
 func (a *admin) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
-// faultJSON is a legiontest.Fault as JSON: field names as in Go or lower
-// case (an unknown field is refused), Header values a string or a list,
+// faultJSON is a legiontest.Fault as JSON: field names as below, as in Go
+// or in lower case, each at most once (anything else is refused, see
+// checkKeys), Header values a string or a list,
 // Latency a duration string ("250ms") or nanoseconds (as json.Marshal
 // writes a time.Duration), Disconnect "reset", "mid-body" or the number.
 // Name is the server's: the fault's id replaces it.
@@ -379,6 +381,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		fail(w, http.StatusBadRequest, "the body must be a JSON object")
 		return false
 	}
+	if err := checkKeys(data, reflect.TypeOf(v).Elem()); err != nil {
+		fail(w, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		return false
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields() // "tiems": 1 must not install a permanent fault
 	if err := dec.Decode(v); err != nil {
@@ -390,6 +396,51 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// checkKeys refuses a top-level key of the object in data that does not
+// name a field of t by its JSON name, its Go name or that in lower case,
+// and a field named twice. encoding/json matches any case and keeps the
+// last of two keys, so that "TIMES" would count and {"times":1,"Times":0}
+// install a permanent fault. Syntax errors are left to the decoder.
+func checkKeys(data []byte, t reflect.Type) error {
+	names := map[string]string{} // accepted key → field
+	for _, f := range reflect.VisibleFields(t) {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		for _, k := range []string{tag, f.Name, strings.ToLower(f.Name)} {
+			if k != "" {
+				names[k] = f.Name
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		field, ok := names[key]
+		switch {
+		case !ok:
+			return fmt.Errorf("unknown field %q", key)
+		case seen[field]:
+			return fmt.Errorf("field %q given twice", key)
+		}
+		seen[field] = true
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return nil
+		}
+	}
+	return nil
 }
 
 // answer is the body of most admin answers.

@@ -154,3 +154,41 @@ func TestAdminResetAndRestore(t *testing.T) {
 		t.Errorf("a refused restore changed the state: %v", err)
 	}
 }
+
+// An admin body names each field once, by its JSON name or its Go name:
+// encoding/json's case-insensitive match would take "STATUS" or "tImEs",
+// and of {"times":1,"Times":0} keep the last, installing a permanent fault
+// where the caller may have meant one.
+func TestAdminKeysExactAndOnce(t *testing.T) {
+	t.Parallel()
+	in := start(t)
+	for _, body := range []string{
+		`{"path":"/stats","STATUS":500}`,
+		`{"path":"/stats","status":500,"tImEs":1}`,
+		`{"path":"/stats","status":500,"times":1,"Times":0}`,
+		`{"path":"/stats","status":500,"times":1,"times":0}`,
+		`{"path":"/stats","status":500,"bodyfield":{"name":"x"},"BodyField":{}}`,
+	} {
+		var e adminAnswer
+		if resp := do(t, "POST", in.Root+"/_admin/faults", "", body, nil, &e); resp.StatusCode != 400 || e.Error == "" {
+			t.Errorf("POST /_admin/faults %s: %d %+v, want 400", body, resp.StatusCode, e)
+		}
+	}
+	for _, body := range []string{`{"n":5,"window":"1m","N":0}`, `{"n":5,"window":"1m","WINDOW":"1h"}`} {
+		var e adminAnswer
+		if resp := do(t, "PUT", in.Root+"/_admin/rate-limit", "", body, nil, &e); resp.StatusCode != 400 || e.Error == "" {
+			t.Errorf("PUT /_admin/rate-limit %s: %d %+v, want 400", body, resp.StatusCode, e)
+		}
+	}
+	var list faultList
+	do(t, "GET", in.Root+"/_admin/faults", "", "", nil, &list)
+	if len(list.Faults) != 0 {
+		t.Errorf("faults installed by refused bodies: %+v", list.Faults)
+	}
+	// Both documented spellings still work.
+	for _, body := range []string{`{"path":"/stats","status":500,"bodyField":{"a":"1"},"times":1}`, `{"Path":"/stats","Status":500,"BodyField":{"a":"1"},"Times":1}`} {
+		if resp := do(t, "POST", in.Root+"/_admin/faults", "", body, nil, nil); resp.StatusCode != 201 {
+			t.Errorf("POST /_admin/faults %s: %d, want 201", body, resp.StatusCode)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func hostileSeed(now time.Time) legiontest.Seed {
 	seed := demoSeed(now)
 	word := strings.Repeat("supercalifragilistic", 15)
 	seed.Packages = append(seed.Packages,
-		legiontest.SeedPackage{Name: longName, Owner: "ada", Description: word, License: "MIT", Keywords: []string{word[:60], "long"},
+		legiontest.SeedPackage{Name: longName, Owner: "ada", Description: word, License: "MIT", Keywords: []string{word[:legiontest.MaxKeywordLen], "long"},
 			Readme:    "# " + word + "\n\n```\n" + word + " " + word + "\n```\n\nSee [" + word + "](https://example.com/" + word + ").",
 			Downloads: 10_000_000,
 			Versions: []legiontest.SeedVersion{
