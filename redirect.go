@@ -50,6 +50,12 @@ func redirectPolicy(base origin, next func(*http.Request, []*http.Request) error
 		if len(via) > maxRedirects || originOf(req.URL) != base {
 			return http.ErrUseLastResponse
 		}
+		// The origin is ours (host names compared without case): the token
+		// goes along. net/http compares hosts with case, and would drop it
+		// for "REGISTRY", turning a redirect we allow into a 401.
+		if auth := first.Header.Get("Authorization"); auth != "" && req.Header.Get("Authorization") == "" {
+			req.Header.Set("Authorization", auth)
+		}
 		if next != nil {
 			return next(req, via)
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // hostNet is a pair of servers reached by name through a dialer that maps
-// every name to loopback (no DNS): "registry" is the registry, and every
+// every name to loopback (no DNS): "registry" (in any case) is the registry, and every
 // other name, "registry." and "evil" included, is the other server, which
 // records whatever reaches it.
 type hostNet struct {
@@ -49,7 +49,7 @@ func newHostNet(t *testing.T) *hostNet {
 	t.Cleanup(reg.Close)
 	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
 		target := other.Listener.Addr().String()
-		if host, _, _ := net.SplitHostPort(addr); host == "registry" {
+		if host, _, _ := net.SplitHostPort(addr); strings.EqualFold(host, "registry") { // DNS names ignore case
 			target = reg.Listener.Addr().String()
 		}
 		return (&net.Dialer{}).DialContext(ctx, "tcp", target)
@@ -101,7 +101,7 @@ func TestRedirectDisguisedHostsRefused(t *testing.T) {
 func TestRedirectSameOriginSpellingsFollowed(t *testing.T) {
 	t.Parallel()
 	n := newHostNet(t)
-	for _, loc := range []string{"http://registry:80/ok", "HTTP://registry/ok", "http://registry:/ok", "/ok", `\\evil/ok`, "http://registry/../../ok"} {
+	for _, loc := range []string{"http://registry:80/ok", "HTTP://registry/ok", "http://REGISTRY/ok", "http://Registry:80/ok", "http://registry:/ok", "/ok", `\\evil/ok`, "http://registry/../../ok"} {
 		n.mu.Lock()
 		n.loc = loc
 		n.mu.Unlock()
