@@ -20,7 +20,7 @@ import (
 // sentinels below using errors.Is, or read its fields with errors.As.
 type Error struct {
 	StatusCode int           // HTTP status of the last response
-	Message    string        // the server's message, or an excerpt of a body that is not JSON
+	Message    string        // the server's message, or an excerpt of a body that is not JSON (untrusted text: Error escapes its control characters)
 	Method     string        // HTTP method
 	URL        string        // request URL; it never carries credentials
 	RequestID  string        // X-Request-Id (or Cloudflare's CF-Ray) when the server sent one
@@ -39,7 +39,7 @@ func (e *Error) Error() string {
 	fmt.Fprintf(&b, "legion: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(printable(e.Message))
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
@@ -48,7 +48,7 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	if e.RequestID != "" {
-		fmt.Fprintf(&b, " [request id %s]", e.RequestID)
+		fmt.Fprintf(&b, " [request id %s]", printable(e.RequestID))
 	}
 	return b.String()
 }
