@@ -38,7 +38,9 @@
 //     characters, its license [MaxLicenseLen], its readme [MaxReadmeBytes]
 //     bytes, its keywords at most [MaxKeywords] of [MaxKeywordLen]
 //     characters each, its dependencies at most [MaxDependencies]; beyond a
-//     limit, 400 naming the field. Seeds and snapshots are held to them.
+//     limit, 400 naming the field. Characters count as JavaScript's length
+//     does (UTF-16 code units: an emoji is two). Seeds and snapshots are
+//     held to them.
 //   - A package's description, license, keywords, readme and dependencies
 //     are those of its latest version: the highest release by semver, or
 //     the highest prerelease when there is no release.
@@ -70,7 +72,8 @@
 //     inside GET /packages/:name holds only version and publishedAt.
 //   - Audit answers "problems" only when there are some.
 //   - Tokens minted by signup are named "signup", by login "login", by
-//     AddUser "default". Token names are at most 100 characters.
+//     AddUser "default". Token names are at most 100 characters, with no
+//     control characters.
 //   - Request bodies are read as JSON whatever the Content-Type; unknown
 //     keys are ignored; keys match exactly, as a JavaScript
 //     server reads them: {"VERSION":"1.0.1"} carries no version (400

@@ -1,6 +1,7 @@
 package legiontest_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -71,6 +72,9 @@ func TestSizeLimits(t *testing.T) {
 	}{
 		{"description at the limit", legion.PublishRequest{Description: strings.Repeat("é", legiontest.MaxDescriptionLen)}, ""},
 		{"description over", legion.PublishRequest{Description: strings.Repeat("d", legiontest.MaxDescriptionLen+1)}, "description must be at most 1000 characters"},
+		// As JavaScript's length counts: an emoji is two UTF-16 code units.
+		{"description of emoji at the limit", legion.PublishRequest{Description: strings.Repeat("😀", legiontest.MaxDescriptionLen/2)}, ""},
+		{"description of emoji over", legion.PublishRequest{Description: strings.Repeat("😀", legiontest.MaxDescriptionLen/2+1)}, "description must be at most 1000 characters"},
 		{"license over", legion.PublishRequest{License: strings.Repeat("l", legiontest.MaxLicenseLen+1)}, "license must be at most"},
 		{"readme at the limit", legion.PublishRequest{Readme: strings.Repeat("r", legiontest.MaxReadmeBytes)}, ""},
 		{"readme over", legion.PublishRequest{Readme: strings.Repeat("r", legiontest.MaxReadmeBytes+1)}, "readme must be at most 65536 bytes"},
@@ -174,4 +178,26 @@ func TestLimitsAtTheBoundary(t *testing.T) {
 	token := func(n int) string { return `{"name":"` + strings.Repeat("é", n) + `","scopes":["read"]}` }
 	do(t, srv, "POST", "/tokens", token(100), auth...).want(t, 201, "")
 	do(t, srv, "POST", "/tokens", token(101), auth...).want(t, 400, "name must be at most 100")
+}
+
+// A token's name is shown in token lists: control characters (a newline,
+// an escape sequence) are refused, and its length counts as JavaScript's.
+func TestTokenNameRules(t *testing.T) {
+	t.Parallel()
+	srv, tok := rawServer(t)
+	c := srv.Client(legion.WithToken(tok))
+	for name, want := range map[string]string{
+		"ci\n\x1b[31m":          "name must not hold control characters",
+		"c\u0085i":              "name must not hold control characters",
+		strings.Repeat("😀", 51): "name must be at most 100 characters",
+		strings.Repeat("😀", 50): "",
+	} {
+		_, err := c.CreateToken(ctx(), legion.CreateTokenRequest{Name: name, Scopes: []legion.Scope{legion.ScopeRead}})
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", name, err)
+		case want != "" && (!errors.Is(err, legion.ErrBadRequest) || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: err = %v, want 400 %q", name, err, want)
+		}
+	}
 }

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"unicode"
 
 	legion "github.com/legion-registry/legion-go"
 )
@@ -44,8 +44,10 @@ func (r *Registry) createToken(c *reqCtx) (int, any) {
 	switch {
 	case name == "":
 		return c.fail(http.StatusBadRequest, "name is required")
-	case utf8.RuneCountInString(name) > maxTokenName:
+	case jsLen(name) > maxTokenName:
 		return c.fail(http.StatusBadRequest, fmt.Sprintf("name must be at most %d characters", maxTokenName))
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return c.fail(http.StatusBadRequest, "name must not hold control characters")
 	case len(body.Scopes) == 0:
 		return c.fail(http.StatusBadRequest, "scopes is required: one or more of read, publish")
 	}

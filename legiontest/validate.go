@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	legion "github.com/legion-registry/legion-go"
 )
@@ -62,7 +61,8 @@ func validEmail(s string) bool {
 const emailRule = "must be an address like name@example.com"
 
 // Limits on what a version carries, so that one publish cannot make every
-// listing, search page and /stats answer heavy. Lengths in characters
+// listing, search page and /stats answer heavy. Lengths in characters as
+// JavaScript's length counts them (UTF-16 code units: an emoji is 2),
 // except the readme's, in bytes. A longer value is answered 400 naming the
 // field; seeds and -state files are held to the same limits.
 const (
@@ -77,9 +77,9 @@ const (
 // checkSizes reports the first field of req over its limit.
 func checkSizes(req legion.PublishRequest) string {
 	switch {
-	case utf8.RuneCountInString(req.Description) > MaxDescriptionLen:
+	case jsLen(req.Description) > MaxDescriptionLen:
 		return fmt.Sprintf("description must be at most %d characters", MaxDescriptionLen)
-	case utf8.RuneCountInString(req.License) > MaxLicenseLen:
+	case jsLen(req.License) > MaxLicenseLen:
 		return fmt.Sprintf("license must be at most %d characters", MaxLicenseLen)
 	case len(req.Readme) > MaxReadmeBytes:
 		return fmt.Sprintf("readme must be at most %d bytes", MaxReadmeBytes)
@@ -89,7 +89,7 @@ func checkSizes(req legion.PublishRequest) string {
 		return fmt.Sprintf("dependencies must hold at most %d packages", MaxDependencies)
 	}
 	for i, k := range req.Keywords {
-		if utf8.RuneCountInString(k) > MaxKeywordLen {
+		if jsLen(k) > MaxKeywordLen {
 			return fmt.Sprintf("keywords[%d] must be at most %d characters", i, MaxKeywordLen)
 		}
 	}
@@ -98,7 +98,7 @@ func checkSizes(req legion.PublishRequest) string {
 
 const minPassword = 8
 
-func validPassword(s string) bool { return utf8.RuneCountInString(s) >= minPassword }
+func validPassword(s string) bool { return jsLen(s) >= minPassword }
 
 // reservedNames would collide with the routes POST /packages/publish and
 // /packages/unpublish.
@@ -134,4 +134,18 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// jsLen is s.length in JavaScript: UTF-16 code units, so that a limit
+// refuses what a JavaScript registry would (a character outside the Basic
+// Multilingual Plane counts 2).
+func jsLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
 }
