@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 )
 
 // LoadSeed reads a Seed from a JSON file, as legion-registry -seed does:
@@ -31,6 +32,9 @@ func parseSeed(data []byte) (Seed, error) {
 	}
 	if dec.More() {
 		return Seed{}, fmt.Errorf("data after the JSON object")
+	}
+	if err := checkKeys(data, reflect.TypeFor[Seed]()); err != nil {
+		return Seed{}, err
 	}
 	return s, nil
 }

@@ -40,7 +40,9 @@ func TestWithSeedFile(t *testing.T) {
 func TestLoadSeedStrict(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct{ content, msg string }{
-		"unknown field":   {`{"users":[{"username":"bob","emial":"bob@example.com"}]}`, `unknown field "emial"`},
+		"unknown field": {`{"users":[{"username":"bob","emial":"bob@example.com"}]}`, `unknown field "emial"`},
+		"a key in another case": {`{"packages":[{"name":"lib","owner":"bob","versions":[{"Version":"1.0.0"}]}]}`,
+			`packages[0].versions[0]: unknown field "Version" (keys are case-sensitive: "version")`},
 		"trailing data":   {`{} {}`, "data after the JSON object"},
 		"not JSON":        {`users: []`, "invalid character"},
 		"invalid content": {`{"users":[{"username":"Bob","email":"bob@example.com","password":"bobsecret1"}]}`, "username"},
