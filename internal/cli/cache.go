@@ -49,6 +49,17 @@ func (c *contentCache) ensureDir(d string) error {
 	if err := os.MkdirAll(d, 0o777); err != nil {
 		return err
 	}
+	// Below the cache's root, every directory must be a directory: a
+	// symlink planted at content/sha512/ab would carry writes elsewhere.
+	rel, err := filepath.Rel(c.dir, d)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%s is outside the cache %s", d, c.dir)
+	}
+	for p := d; rel != "." && p != c.dir; p = filepath.Dir(p) {
+		if fi, err := os.Lstat(p); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%s in the cache is not a directory (a symlink?): not writing through it", p)
+		}
+	}
 	c.mu.Lock()
 	if c.madeDirs == nil {
 		c.madeDirs = map[string]bool{}

@@ -34,3 +34,35 @@ func TestDirIntegrity(t *testing.T) {
 		t.Errorf("a module with a symlink hashes to %q", got)
 	}
 }
+
+// TestCacheRefusesSymlinkedDirectories: a symlink planted inside the cache
+// (content/sha512/<xx> pointing elsewhere) is not written through.
+func TestCacheRefusesSymlinkedDirectories(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	elsewhere := t.TempDir()
+	c := &contentCache{dir: filepath.Join(root, "cache")}
+	files := map[string][]byte{manifestFile: []byte("{}\n")}
+	sri := integrityOf(files)
+	shard := filepath.Dir(c.entryPath(sri))
+	if err := os.MkdirAll(filepath.Dir(shard), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, shard); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.put(sri, files); err == nil {
+		t.Error("put wrote through a symlinked shard directory")
+	}
+	if ents, _ := os.ReadDir(elsewhere); len(ents) != 0 {
+		t.Errorf("the symlink's target got %s", ents[0].Name())
+	}
+	// A real directory works.
+	os.Remove(shard)
+	if err := c.put(sri, files); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.load(sri); !ok {
+		t.Error("the entry put is not loaded back")
+	}
+}
