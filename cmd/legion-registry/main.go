@@ -7,7 +7,7 @@
 // It prints the API's base URL (http://127.0.0.1:8080/api/v1) on stdout and
 // everything else on stderr. SIGINT or SIGTERM shuts it down gracefully,
 // saving the -state file. Run it with -h for the flags; the admin routes
-// (/_admin/…, no authentication) are described in docs/README-registry.md.
+// (/_admin/…, no authentication) are described in docs/legion-registry.md.
 package main
 
 import (

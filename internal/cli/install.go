@@ -41,8 +41,13 @@ is rewritten: a second install is a no-op. Versions are looked up through
 the registry's versions endpoint, which does not count downloads.
 
 legion.lock records each package's integrity (sha512-<base64>, npm's
-form) over exactly the files install writes for it; see the README for
-checking it with sha512sum. Every install checks what the registry serves
+form) over exactly the files install writes for it: the SHA-512 of their
+sha512sum listing, sorted by path. Check a module with standard tools:
+
+    cd legion_modules/<name> && find . -type f | sed 's|^\./||' |
+      LC_ALL=C sort | xargs sha512sum | openssl dgst -sha512 -binary | base64 -w0
+
+Every install checks what the registry serves
 against it: a locked version whose content changed (republished) fails
 with exit 8, naming both hashes, unless 'legion pkg update <pkg>' names it.
 Modules whose files do not match the lock (edited, extra or missing
