@@ -19,12 +19,18 @@
 //
 // Which solution, when several exist:
 //
-//   - Packages are decided in the order they were first reached, breadth
-//     first from the project (the project's own dependencies first, then
-//     theirs). A package that must move back to make room is therefore the
-//     most recently decided one: the package farther from the project gives
-//     way first, its dependents keep their versions ("leaf versions roll
-//     back first", as in pub).
+//   - Packages are decided breadth first from the project: nearest first
+//     (the distance at which a package was first reached), then in the
+//     order they were reached. A package that must move back to make room
+//     is therefore the most recently decided one: the package farther from
+//     the project gives way first, its dependents keep their versions
+//     ("leaf versions roll back first", as in pub).
+//   - Except that a required package with only one allowed version (a
+//     pin, or a range its dependents narrowed to one version) is decided
+//     before the others, as Poetry's "no choice" tier: every solution from
+//     there has that version, so the choice changes no preference, and a
+//     chain of pins is followed to its end before anything else is
+//     decided, so a conflict at its bottom moves only that chain back.
 //   - A package gets its preferred version when its constraints allow it:
 //     the locked version (Problem.Locked), so an install changes as few
 //     packages as possible; otherwise the newest allowed version.

@@ -16,6 +16,8 @@ import (
 // pkg is what the solver knows of one package name.
 type pkg struct {
 	name     string
+	id       int
+	depth    int // distance from the project when first reached
 	loaded   bool
 	missing  bool      // the source does not have it
 	versions []Version // ascending
@@ -31,14 +33,15 @@ type pkg struct {
 	decided   int    // version index, -1 while undecided
 }
 
-// id returns the package id of name, registering it (unloaded) if new.
-func (s *solver) id(name string) int {
+// id returns the package id of name, registering it (unloaded) if new,
+// at the given distance from the project.
+func (s *solver) id(name string, depth int) int {
 	if id, ok := s.byName[name]; ok {
 		return id
 	}
 	id := len(s.pkgs)
 	s.byName[name] = id
-	s.pkgs = append(s.pkgs, &pkg{name: name, locked: -1, decided: -1})
+	s.pkgs = append(s.pkgs, &pkg{name: name, id: id, depth: depth, locked: -1, decided: -1})
 	return id
 }
 
@@ -152,7 +155,7 @@ func (s *solver) dependencies(pid, vi int) ([]*incompat, error) {
 				reason: fmt.Sprintf("it depends on %s with an invalid range %q", name, v.Deps[name])}}, nil
 		}
 		parsed[i] = r
-		if !s.pkgs[s.id(name)].loaded {
+		if !s.pkgs[s.id(name, p.depth+1)].loaded {
 			fetch = append(fetch, name)
 		}
 	}
@@ -161,7 +164,7 @@ func (s *solver) dependencies(pid, vi int) ([]*incompat, error) {
 	}
 	var out []*incompat
 	for i, name := range names {
-		did := s.id(name)
+		did := s.id(name, p.depth+1)
 		if err := s.load(did); err != nil {
 			return nil, err
 		}

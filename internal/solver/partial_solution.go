@@ -41,9 +41,16 @@ func (s *solver) assignAt(t term, cause *incompat, level int) {
 	p.acc = append(p.acc, acc)
 	s.assigns = append(s.assigns, assignment{t: t, level: level, cause: cause})
 	if acc.positive() && !before.positive() {
-		s.queue.push(t.pkg)
+		s.queue.push(p)
+	}
+	if cause != nil && p.decided < 0 && isForced(acc) {
+		s.forced.push(p)
 	}
 }
+
+// isForced reports whether known requires its package at exactly one
+// version: every solution that extends the partial solution has it.
+func isForced(known term) bool { return known.positive() && known.set.count() == 1 }
 
 // decide selects version vi of pid, opening a new decision level.
 func (s *solver) decide(pid, vi int) {
@@ -91,7 +98,10 @@ func (s *solver) backtrack(level int) {
 	}
 	for _, id := range affected {
 		if s.pkgs[id].decided < 0 && s.known(id).positive() {
-			s.queue.push(id) // still required: decide it (again)
+			s.queue.push(s.pkgs[id]) // still required: decide it (again)
+			if isForced(s.known(id)) {
+				s.forced.push(s.pkgs[id])
+			}
 		}
 	}
 }
@@ -108,13 +118,13 @@ func (s *solver) satisfier(t term) int {
 	return -1
 }
 
-// pkgQueue is a min-heap of package ids: the packages that are required
-// and may be undecided, decided lowest id (first reached) first. Entries
-// may be stale; the reader skips them.
-type pkgQueue []int
+// pkgQueue is a min-heap of packages, breadth first: nearest the project
+// (depth when first reached) first, then first reached (lowest id). It
+// holds depth<<32 | id. Entries may be stale; the reader skips them.
+type pkgQueue []uint64
 
-func (q *pkgQueue) push(id int) {
-	*q = append(*q, id)
+func (q *pkgQueue) push(p *pkg) {
+	*q = append(*q, uint64(p.depth)<<32|uint64(p.id))
 	h := *q
 	for i := len(h) - 1; i > 0; {
 		parent := (i - 1) / 2
@@ -126,6 +136,7 @@ func (q *pkgQueue) push(id int) {
 	}
 }
 
+// pop returns the id of the first package.
 func (q *pkgQueue) pop() int {
 	h := *q
 	top := h[0]
@@ -147,5 +158,5 @@ func (q *pkgQueue) pop() int {
 		i = m
 	}
 	*q = h
-	return top
+	return int(uint32(top))
 }

@@ -67,6 +67,20 @@ func TestPreferences(t *testing.T) {
 		root: deps{"a": "*"},
 		want: "a@2.0.0 b@1.0.0 c@2.0.0",
 	}, {
+		// b and x are pinned (one version allowed), so they are decided
+		// first; z, reached through them, is still farther from the
+		// project than y, and gives way.
+		name: "leaf versions roll back first, behind pinned packages",
+		reg: registry{
+			"a": {"1.0.0": {"y": "*"}, "1.1.0": {"y": "*"}},
+			"b": {"1.0.0": {"x": "1.0.0"}, "2.0.0": nil},
+			"x": {"1.0.0": {"z": "*"}, "2.0.0": nil},
+			"y": {"1.0.0": nil, "2.0.0": {"z": "^1"}},
+			"z": {"1.0.0": nil, "2.0.0": nil},
+		},
+		root: deps{"a": "*", "b": "1.0.0"},
+		want: "a@1.1.0 b@1.0.0 x@1.0.0 y@2.0.0 z@1.0.0",
+	}, {
 		name: "a conflict three levels down",
 		reg: registry{
 			"a": {"1.0.0": {"b": "^1"}, "2.0.0": {"b": "^2"}},

@@ -47,6 +47,7 @@ type solver struct {
 	assigns  []assignment
 	level    int
 	queue    pkgQueue
+	forced   pkgQueue // required packages with one allowed version
 	steps    int
 	maxSteps int
 	sol      Solution
@@ -301,12 +302,22 @@ func (s *solver) step() error {
 
 var errStepBound = errors.New("the step bound was reached")
 
-// choose decides a version of the first-reached required package that is
-// still undecided, after recording its dependencies; done when none is
-// left.
+// choose decides a version of a required package that is still
+// undecided, after recording its dependencies; done when none is left. A
+// package with one allowed version goes first (every solution from here
+// has that version, so deciding it early changes no preference, and a
+// chain of exact pins is followed down at once, Poetry's "no choice"
+// tier); otherwise the first-reached one.
 func (s *solver) choose() (next int, done bool, err error) {
 	pid := -1
-	for len(s.queue) > 0 {
+	for len(s.forced) > 0 {
+		id := s.forced.pop()
+		if s.pkgs[id].decided < 0 && isForced(s.known(id)) {
+			pid = id
+			break
+		}
+	}
+	for pid < 0 && len(s.queue) > 0 {
 		id := s.queue.pop()
 		if s.pkgs[id].decided < 0 && s.known(id).positive() {
 			pid = id
@@ -353,6 +364,6 @@ func (s *solver) choose() (next int, done bool, err error) {
 			s.prob.OnDecide(p.name, p.versions[vi].Version)
 		}
 	}
-	s.queue.push(pid) // considered again if still undecided
+	s.queue.push(p) // considered again if still undecided
 	return pid, false, nil
 }
