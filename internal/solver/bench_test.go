@@ -79,8 +79,10 @@ func backtrackRegistry(chains, length, broken int) (registry, deps) {
 // "1.v.x": a failure at the bottom of a chain moves the whole chain back,
 // its first package included, and with it every decision taken after that
 // one (the other chains' deeper packages, decided breadth first): the
-// worst case of the breadth-first order, quadratic in the chains.
-func cascadeRegistry(chains, length, broken int) (registry, deps) {
+// worst case of the breadth-first order, quadratic in the chains. With
+// wide, a link allows two versions (1.v.x and the next minor), so only
+// a chain's newest versions are pins and the rest are real choices.
+func cascadeRegistry(chains, length, broken int, wide bool) (registry, deps) {
 	name := func(c, j int) string { return fmt.Sprintf("c%03d-%02d", c, j) }
 	reg, root := registry{}, deps{}
 	for c := 0; c < chains; c++ {
@@ -90,6 +92,8 @@ func cascadeRegistry(chains, length, broken int) (registry, deps) {
 			for v := 0; v < 20; v++ {
 				d := deps{}
 				switch {
+				case j+1 < length && wide:
+					d[name(c, j+1)] = fmt.Sprintf(">=1.%d.0 <1.%d.0", v, v+2)
 				case j+1 < length:
 					d[name(c, j+1)] = fmt.Sprintf("1.%d.x", v)
 				case v >= 20-broken:
@@ -103,30 +107,52 @@ func cascadeRegistry(chains, length, broken int) (registry, deps) {
 	return reg, root
 }
 
+// loopRegistry has chains×length packages of 20 versions, every link of
+// a chain at "*", and the last package of every chain (all its versions)
+// needs the chain's first below 1.18.0: the first package must move back,
+// through packages that all have a choice. Decided breadth first, the
+// conflict would surface only at the bottom and undo every other chain's
+// decisions; recorded before deciding (the dependencies every allowed
+// version shares), it moves the first package before it is decided.
+func loopRegistry(chains, length int) (registry, deps) {
+	name := func(c, j int) string { return fmt.Sprintf("c%03d-%02d", c, j) }
+	reg, root := registry{}, deps{}
+	for c := 0; c < chains; c++ {
+		root[name(c, 0)] = "*"
+		for j := 0; j < length; j++ {
+			vs := map[string]map[string]string{}
+			for v := 0; v < 20; v++ {
+				d := deps{name(c, 0): "<1.18.0"}
+				if j+1 < length {
+					d = deps{name(c, j+1): "*"}
+				}
+				vs[fmt.Sprintf("1.%d.0", v)] = d
+			}
+			reg[name(c, j)] = vs
+		}
+	}
+	return reg, root
+}
+
 // BenchmarkSolveBacktracking: 5,000 packages of 20 versions, 250
-// conflicts to learn from and backtrack (issue: < 1 s). "cascading" is the
-// worst case above, at 2,000 and 5,000 packages.
+// conflicts to learn from and backtrack (issue: < 1 s). "cascading",
+// "cascading-wide" and "loop" are the cases above in which every chain
+// moves its first package back, at 2,000 and 5,000 packages.
 //
 //	go test ./internal/solver/ -run '^$' -bench SolveBacktracking -benchtime 3x
 func BenchmarkSolveBacktracking(b *testing.B) {
-	run := func(b *testing.B, reg registry, root deps, n, minor int) {
+	// want is the minor version each package must get.
+	run := func(b *testing.B, reg registry, root deps, want func(name string) int) {
 		src := &memSource{reg: reg}
 		var conflicts, decisions int
 		for i := 0; i < b.N; i++ {
 			sol, err := Solve(context.Background(), Problem{Root: "app", Deps: root, Source: src})
-			if err != nil || len(sol.Packages) != n {
+			if err != nil || len(sol.Packages) != len(reg) {
 				b.Fatal(err)
 			}
 			for name, v := range sol.Packages {
-				want := minor
-				if minor < 0 { // backtrackRegistry: only a chain's last two move
-					want = 19
-					if name[len(name)-2:] >= "18" {
-						want = 17
-					}
-				}
-				if int(v.Version.Minor()) != want {
-					b.Fatalf("%s@%s, want 1.%d.0", name, v.Version, want)
+				if w := want(name); int(v.Version.Minor()) != w {
+					b.Fatalf("%s@%s, want 1.%d.0", name, v.Version, w)
 				}
 			}
 			conflicts, decisions = sol.Conflicts, sol.Decisions
@@ -136,12 +162,32 @@ func BenchmarkSolveBacktracking(b *testing.B) {
 	}
 	b.Run("local/5000", func(b *testing.B) {
 		reg, root := backtrackRegistry(250, 20, 2)
-		run(b, reg, root, 5000, -1)
+		run(b, reg, root, func(name string) int { // only a chain's last two move
+			if name[len(name)-2:] >= "18" {
+				return 17
+			}
+			return 19
+		})
 	})
+	all17 := func(string) int { return 17 }
 	for _, chains := range []int{100, 250} {
-		b.Run(fmt.Sprintf("cascading/%d", chains*20), func(b *testing.B) {
-			reg, root := cascadeRegistry(chains, 20, 2)
-			run(b, reg, root, chains*20, 17)
+		n := chains * 20
+		b.Run(fmt.Sprintf("cascading/%d", n), func(b *testing.B) {
+			reg, root := cascadeRegistry(chains, 20, 2, false)
+			run(b, reg, root, all17)
+		})
+		b.Run(fmt.Sprintf("cascading-wide/%d", n), func(b *testing.B) {
+			reg, root := cascadeRegistry(chains, 20, 2, true)
+			run(b, reg, root, all17)
+		})
+		b.Run(fmt.Sprintf("loop/%d", n), func(b *testing.B) {
+			reg, root := loopRegistry(chains, 20)
+			run(b, reg, root, func(name string) int { // only a chain's first moves
+				if name[len(name)-2:] == "00" {
+					return 17
+				}
+				return 19
+			})
 		})
 	}
 }

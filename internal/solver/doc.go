@@ -40,11 +40,27 @@
 // incompatibility's assertion level), and a derivation is recorded at the
 // level it holds from, so a learned fact survives later backjumps and a
 // conflict deep in one branch of a wide tree does not undo the others.
-// The cost of the breadth-first order is that a conflict that moves a
-// package decided early undoes every decision taken after it, which are
-// then taken again (about a microsecond each): a registry built so that
-// every branch moves its topmost package back costs time quadratic in the
-// branches (BenchmarkSolveBacktracking/cascading).
+// What the breadth-first order costs is a conflict that moves a package
+// decided early: it undoes every decision taken after it, the other
+// branches' included, which are then taken again. Two things keep a
+// branch's conflict from surfacing only after the other branches are
+// decided:
+//
+//   - Before any decision, the dependencies of the version each required
+//     package would get are recorded (when its list carries them: the
+//     source is never asked for more), so a dependency that every allowed
+//     version shares, and every dependency of a pinned package, constrains
+//     the packages below at once: a bound that a branch's bottom puts on
+//     its top reaches the top before the top is decided.
+//   - Pins are decided first (above), which does the same when
+//     dependencies come one version at a time (DependencySource).
+//
+// So a registry in which every branch moves its topmost package back
+// costs work linear in its packages (BenchmarkSolveBacktracking's
+// cascading, cascading-wide and loop cases; TestWorkStaysLinear). A
+// branch whose top moves only through real choices (several allowed
+// versions, with dependencies that differ between them) can still undo
+// and redo the branches decided after it: quadratic in the worst case.
 //
 // Work is bounded (Problem.MaxSteps, decisions plus conflicts): a
 // pathological input stops with ErrTooComplex instead of running on.

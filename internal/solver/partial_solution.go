@@ -43,8 +43,11 @@ func (s *solver) assignAt(t term, cause *incompat, level int) {
 	if acc.positive() && !before.positive() {
 		s.queue.push(p)
 	}
-	if cause != nil && p.decided < 0 && isForced(acc) {
-		s.forced.push(p)
+	if cause != nil && p.decided < 0 && acc.positive() {
+		s.expand.push(p)
+		if isForced(acc) {
+			s.forced.push(p)
+		}
 	}
 }
 
@@ -99,6 +102,7 @@ func (s *solver) backtrack(level int) {
 	for _, id := range affected {
 		if s.pkgs[id].decided < 0 && s.known(id).positive() {
 			s.queue.push(s.pkgs[id]) // still required: decide it (again)
+			s.expand.push(s.pkgs[id])
 			if isForced(s.known(id)) {
 				s.forced.push(s.pkgs[id])
 			}

@@ -48,6 +48,7 @@ type solver struct {
 	level    int
 	queue    pkgQueue
 	forced   pkgQueue // required packages with one allowed version
+	expand   pkgQueue // required packages whose dependencies may be unrecorded
 	steps    int
 	maxSteps int
 	sol      Solution
@@ -309,6 +310,23 @@ var errStepBound = errors.New("the step bound was reached")
 // chain of exact pins is followed down at once, Poetry's "no choice"
 // tier); otherwise the first-reached one.
 func (s *solver) choose() (next int, done bool, err error) {
+	for len(s.expand) > 0 {
+		id := s.expand.pop()
+		if vi := s.preferred(id); vi >= 0 && s.pkgs[id].versions[vi].Deps != nil && (s.pkgs[id].recorded == nil || !s.pkgs[id].recorded.has(vi)) {
+			// Record, before deciding anything, the dependencies of the
+			// version this package would get: those its allowed versions
+			// share constrain other packages now, so a conflict they lead
+			// to is found before the decisions it would undo are taken.
+			incs, err := s.dependencies(id, vi)
+			if err != nil {
+				return 0, false, err
+			}
+			for _, in := range incs {
+				s.addIncompat(in)
+			}
+			return id, false, nil
+		}
+	}
 	pid := -1
 	for len(s.forced) > 0 {
 		id := s.forced.pop()
@@ -331,13 +349,7 @@ func (s *solver) choose() (next int, done bool, err error) {
 		return 0, false, err
 	}
 	p := s.pkgs[pid]
-	allowed := s.known(pid).set
-	vi := -1
-	if p.locked >= 0 && allowed.has(p.locked) {
-		vi = p.locked
-	} else {
-		vi = allowed.highest()
-	}
+	vi := s.preferred(pid)
 	if vi < 0 {
 		return 0, false, fmt.Errorf("solver: internal error: %s is required with no version allowed", p.name)
 	}
@@ -366,4 +378,19 @@ func (s *solver) choose() (next int, done bool, err error) {
 	}
 	s.queue.push(p) // considered again if still undecided
 	return pid, false, nil
+}
+
+// preferred is the version pid gets if decided now: the locked one when
+// allowed, else the newest allowed; -1 when none is allowed or pid is
+// decided or not required.
+func (s *solver) preferred(pid int) int {
+	p := s.pkgs[pid]
+	k := s.known(pid)
+	if p.decided >= 0 || !k.positive() {
+		return -1
+	}
+	if p.locked >= 0 && k.set.has(p.locked) {
+		return p.locked
+	}
+	return k.set.highest()
 }
