@@ -134,10 +134,28 @@ func loopRegistry(chains, length int) (registry, deps) {
 	return reg, root
 }
 
+// choiceRegistry is loopRegistry with version 1.v.0 of each link
+// needing the next at "<=1.v.0": every package below the first still has
+// a choice, and a different range in each version, so nothing constrains
+// the first package until its whole chain is decided. This is the case
+// that stays quadratic in the chains (see the package doc).
+func choiceRegistry(chains, length int) (registry, deps) {
+	reg, root := loopRegistry(chains, length)
+	for c := 0; c < chains; c++ {
+		for j := 0; j+1 < length; j++ {
+			for v := 0; v < 20; v++ {
+				reg[fmt.Sprintf("c%03d-%02d", c, j)][fmt.Sprintf("1.%d.0", v)] = deps{fmt.Sprintf("c%03d-%02d", c, j+1): fmt.Sprintf("<=1.%d.0", v)}
+			}
+		}
+	}
+	return reg, root
+}
+
 // BenchmarkSolveBacktracking: 5,000 packages of 20 versions, 250
 // conflicts to learn from and backtrack (issue: < 1 s). "cascading",
 // "cascading-wide" and "loop" are the cases above in which every chain
-// moves its first package back, at 2,000 and 5,000 packages.
+// moves its first package back, at 2,000 and 5,000 packages; "choices"
+// the one that stays quadratic, at 1,000.
 //
 //	go test ./internal/solver/ -run '^$' -bench SolveBacktracking -benchtime 3x
 func BenchmarkSolveBacktracking(b *testing.B) {
@@ -170,6 +188,10 @@ func BenchmarkSolveBacktracking(b *testing.B) {
 		})
 	})
 	all17 := func(string) int { return 17 }
+	b.Run("choices/1000", func(b *testing.B) {
+		reg, root := choiceRegistry(50, 20)
+		run(b, reg, root, all17)
+	})
 	for _, chains := range []int{100, 250} {
 		n := chains * 20
 		b.Run(fmt.Sprintf("cascading/%d", n), func(b *testing.B) {

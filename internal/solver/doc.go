@@ -60,7 +60,8 @@
 // cascading, cascading-wide and loop cases; TestWorkStaysLinear). A
 // branch whose top moves only through real choices (several allowed
 // versions, with dependencies that differ between them) can still undo
-// and redo the branches decided after it: quadratic in the worst case.
+// and redo the branches decided after it: quadratic in the worst case
+// (BenchmarkSolveBacktracking/choices).
 //
 // Work is bounded (Problem.MaxSteps, decisions plus conflicts): a
 // pathological input stops with ErrTooComplex instead of running on.
