@@ -192,3 +192,150 @@ func TestAdminKeysExactAndOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestAdminFaults(t *testing.T) {
+	t.Parallel()
+	in := start(t, "-fault", "GET /stats 500:1")
+	ctx := context.Background()
+	c := sdk(t, in.URL, legion.WithMaxAttempts(1))
+
+	// The -fault flag's fault answers once, then is gone.
+	if _, err := c.Stats(ctx); !errors.Is(err, legion.ErrServer) {
+		t.Fatalf("Stats under -fault: %v, want ErrServer", err)
+	}
+	if _, err := c.Stats(ctx); err != nil {
+		t.Fatalf("Stats after the fault ran out: %v", err)
+	}
+
+	// Add one over HTTP, with a header and a custom body.
+	var a adminAnswer
+	resp := do(t, "POST", in.Root+"/_admin/faults", "",
+		`{"method":"GET","path":"/packages/*","status":503,"header":{"Retry-After":"0"},"body":"<html>down</html>"}`, nil, &a)
+	if resp.StatusCode != http.StatusCreated || a.ID == "" {
+		t.Fatalf("POST /_admin/faults: %d %+v", resp.StatusCode, a)
+	}
+	resp = do(t, "GET", in.URL+"/packages/legion-x", "", "", nil, nil)
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "0" {
+		t.Fatalf("under the fault: %d %v", resp.StatusCode, resp.Header)
+	}
+	_, err := c.GetPackage(ctx, "legion-x")
+	var le *legion.Error
+	if !errors.As(err, &le) || le.StatusCode != 503 || !strings.Contains(le.Message, "down") {
+		t.Fatalf("SDK under the fault: %v", err)
+	}
+	// Other paths are untouched.
+	if resp := do(t, "GET", in.URL+"/stats", "", "", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("GET /stats beside the fault: %d", resp.StatusCode)
+	}
+
+	// Remove it: the real answer (404) comes back; removing twice is 404.
+	if resp := do(t, "DELETE", in.Root+"/_admin/faults/"+a.ID, "", "", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("DELETE fault: %d", resp.StatusCode)
+	}
+	if _, err := c.GetPackage(ctx, "legion-x"); !errors.Is(err, legion.ErrNotFound) {
+		t.Fatalf("after removing the fault: %v, want ErrNotFound", err)
+	}
+	if resp := do(t, "DELETE", in.Root+"/_admin/faults/"+a.ID, "", "", nil, nil); resp.StatusCode != 404 {
+		t.Fatalf("DELETE a removed fault: %d, want 404", resp.StatusCode)
+	}
+
+	// Latency as a duration, Times, a Go-marshalled Fault (nanoseconds).
+	do(t, "POST", in.Root+"/_admin/faults", "application/json",
+		`{"Method":"GET","Path":"/users/*","Status":502,"Times":1,"Latency":1000000}`, nil, &a)
+	if resp := do(t, "GET", in.URL+"/users/nobody", "", "", nil, nil); resp.StatusCode != 502 {
+		t.Fatalf("Go-shaped fault: %d", resp.StatusCode)
+	}
+	if resp := do(t, "GET", in.URL+"/users/nobody", "", "", nil, nil); resp.StatusCode != 404 {
+		t.Fatalf("after Times ran out: %d", resp.StatusCode)
+	}
+
+	// Faults legiontest would panic on are a 400.
+	for _, body := range []string{
+		`{"status":700}`, `{"path":"/packages/[","status":500}`, `{"times":-1,"status":500}`,
+		`{"latency":"soon","status":500}`, `{"header":{"X":5},"status":500}`, `[]`, ``, `{"status":"500"}`,
+	} {
+		var e adminAnswer
+		if resp := do(t, "POST", in.Root+"/_admin/faults", "", body, nil, &e); resp.StatusCode != 400 || e.Error == "" {
+			t.Errorf("POST /_admin/faults %s: %d %+v, want 400 with an error", body, resp.StatusCode, e)
+		}
+	}
+	if resp := do(t, "GET", in.Root+"/_admin/nope", "", "", nil, nil); resp.StatusCode != 404 {
+		t.Errorf("unknown admin route: %d", resp.StatusCode)
+	}
+}
+
+func TestAdminRequestsSnapshotRateLimit(t *testing.T) {
+	t.Parallel()
+	in := start(t)
+	do(t, "POST", in.URL+"/auth/signup", "", `{"username":"carol","email":"carol@example.com","password":"carolpass1"}`, nil, nil)
+	do(t, "GET", in.URL+"/search?q=http", "", "", nil, nil)
+
+	var rec struct {
+		Success  bool `json:"success"`
+		Requests []struct {
+			Method, Path, Query, Body string
+			Authenticated             bool
+			Status                    int
+			Header                    http.Header
+			Time, RequestID           string
+			DurationMS                float64
+		} `json:"requests"`
+	}
+	do(t, "GET", in.Root+"/_admin/requests", "", "", nil, &rec)
+	if len(rec.Requests) != 2 || rec.Requests[0].Path != "/auth/signup" || rec.Requests[0].Status != 201 ||
+		rec.Requests[1].Query != "q=http" || strings.Contains(rec.Requests[0].Body, "carolpass1") {
+		t.Fatalf("request record: %+v", rec)
+	}
+	if q := rec.Requests[1]; q.RequestID == "" || q.Header.Get("User-Agent") == "" || !strings.HasSuffix(q.Time, "Z") || q.DurationMS <= 0 {
+		t.Errorf("request record lacks header, time, request id or duration: %+v", q)
+	}
+	do(t, "POST", in.Root+"/_admin/reset-requests", "", "", nil, nil)
+	do(t, "GET", in.Root+"/_admin/requests", "", "", nil, &rec)
+	if rec.Requests == nil || len(rec.Requests) != 0 {
+		t.Fatalf("after reset: %+v", rec)
+	}
+
+	var snap struct {
+		Format int `json:"format"`
+		Users  []struct {
+			Username string `json:"username"`
+		} `json:"users"`
+	}
+	if resp := do(t, "GET", in.Root+"/_admin/snapshot", "", "", nil, &snap); resp.StatusCode != 200 || len(snap.Users) != 1 || snap.Users[0].Username != "carol" {
+		t.Fatalf("snapshot: %d %+v", resp.StatusCode, snap)
+	}
+
+	// Rate limit over HTTP: 2 per minute by address, then off again.
+	if resp := do(t, "PUT", in.Root+"/_admin/rate-limit", "", `{"n":2,"window":"1m","by":"address"}`, nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("PUT rate-limit: %d", resp.StatusCode)
+	}
+	for i := range 2 {
+		if resp := do(t, "GET", in.URL+"/stats", "", "", nil, nil); resp.StatusCode != 200 {
+			t.Fatalf("request %d under the limit: %d", i+1, resp.StatusCode)
+		}
+	}
+	resp := do(t, "GET", in.URL+"/stats", "", "", nil, nil)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("over the limit: %d Retry-After=%q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	do(t, "PUT", in.Root+"/_admin/rate-limit", "", `{"n":0}`, nil, nil)
+	if resp := do(t, "GET", in.URL+"/stats", "", "", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("after turning the limit off: %d", resp.StatusCode)
+	}
+	for _, body := range []string{`{}`, `{"n":5}`, `{"n":5,"window":"1m","by":"ip"}`, `{"n":-1}`} {
+		if resp := do(t, "PUT", in.Root+"/_admin/rate-limit", "", body, nil, nil); resp.StatusCode != 400 {
+			t.Errorf("PUT rate-limit %s: %d, want 400", body, resp.StatusCode)
+		}
+	}
+}
+
+func TestAdminDisabled(t *testing.T) {
+	t.Parallel()
+	in := start(t, "-admin=false")
+	if resp := do(t, "GET", in.Root+"/_admin/requests", "", "", nil, nil); resp.StatusCode != 404 {
+		t.Fatalf("-admin=false: GET /_admin/requests = %d, want 404", resp.StatusCode)
+	}
+	if resp := do(t, "GET", in.URL+"/stats", "", "", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("the API with -admin=false: %d", resp.StatusCode)
+	}
+}
