@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/legion-registry/legion-go/legiontest"
+)
+
+// seedGraph adds packages to the fixture from a compact description:
+// name → version → dependencies (nil for none).
+func seedGraph(t *testing.T, fx *fixture, graph map[string]map[string]map[string]string) {
+	t.Helper()
+	for name, versions := range graph {
+		p := legiontest.SeedPackage{Name: name, Owner: "alice"}
+		for v, deps := range versions {
+			p.Versions = append(p.Versions, legiontest.SeedVersion{Version: v, Dependencies: deps})
+		}
+		if err := fx.srv.AddPackage(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// lockedVersions reads legion.lock as name → version.
+func (p *project) lockedVersions() map[string]string {
+	p.t.Helper()
+	l, err := ParseLock([]byte(p.read(lockFile)))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	out := map[string]string{}
+	for name, lp := range l.Packages {
+		out[name] = lp.Version
+	}
+	return out
+}
+
+func TestProbeRegistry503MidResolution(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	seedSolverCases(t, fx)
+	p := newProject(t, fx)
+	p.write(manifestFile, `{"name":"app","version":"1.0.0","dependencies":{"legion-a":"^1","legion-b":"^1"}}`)
+	before := snapshot(t, p.dir)
+	remove := fx.srv.AddFault(legiontest.Fault{Method: http.MethodGet, Path: "/packages/legion-c/versions", Status: http.StatusServiceUnavailable})
+	r := p.fails(ExitError, "pkg", "install")
+	remove()
+	t.Logf("%v", r)
+	sameSnapshot(t, before, snapshot(t, p.dir), "a failed install")
+	for _, rq := range fx.srv.Requests() {
+		if strings.Count(rq.Path, "/") == 2 && rq.Method == http.MethodGet && strings.HasPrefix(rq.Path, "/packages/") {
+			t.Errorf("GET %s counts a download", rq.Path)
+		}
+	}
+	remove = fx.srv.AddFault(legiontest.Fault{Method: http.MethodGet, Path: "/packages/legion-c/versions", Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"3600"}}})
+	r = p.fails(ExitRateLimit, "pkg", "install")
+	remove()
+	t.Logf("%v", r)
+	sameSnapshot(t, before, snapshot(t, p.dir), "a rate-limited install")
+}
+
+// TestUpdateNamedPackageMovesItsDependencies: `update d2` moves d2 to its
+// newest allowed version even when that needs a newer version of a locked
+// dependency (which moves with it, as with pub upgrade and cargo update -p);
+// it used to say "up to date", the lock-only view of d3 hiding d2 1.1.0.
+func TestUpdateNamedPackageMovesItsDependencies(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	seedGraph(t, fx, map[string]map[string]map[string]string{
+		"legion-d2": {"1.0.0": {"legion-d3": "^1"}, "1.1.0": {"legion-d3": "^2"}},
+		"legion-d3": {"1.0.0": nil, "2.0.0": nil},
+		"legion-e":  {"1.0.0": {"legion-d3": "*"}},
+	})
+	p := newProject(t, fx)
+	p.write(manifestFile, `{"name":"app","version":"1.0.0","dependencies":{"legion-d2":"^1","legion-e":"^1"}}`)
+	p.write(lockFile, `{"lockfileVersion":1,"packages":{"legion-d2":{"version":"1.0.0","dependencies":{"legion-d3":"^1"}},"legion-d3":{"version":"1.0.0"},"legion-e":{"version":"1.0.0","dependencies":{"legion-d3":"*"}}}}`)
+	p.ok("pkg", "install")
+	if got := p.lockedVersions(); got["legion-d2"] != "1.0.0" || got["legion-d3"] != "1.0.0" {
+		t.Fatalf("install moved locked versions: %v", got)
+	}
+	p.ok("pkg", "update", "legion-d2")
+	if got := p.lockedVersions(); got["legion-d2"] != "1.1.0" || got["legion-d3"] != "2.0.0" || got["legion-e"] != "1.0.0" {
+		t.Errorf("update legion-d2: %v, want legion-d2 1.1.0, legion-d3 2.0.0 (moved with it), legion-e 1.0.0", got)
+	}
+}
+
+// TestInstallRangeOfLockedPackageTakesNewest: `install d2@^1` of a package
+// already locked unlocks it: it gets the newest version the new range
+// allows, moving a locked dependency that must move with it.
+func TestInstallRangeOfLockedPackageTakesNewest(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	seedGraph(t, fx, map[string]map[string]map[string]string{
+		"legion-d2": {"1.0.0": {"legion-d3": "^1"}, "1.1.0": {"legion-d3": "^2"}},
+		"legion-d3": {"1.0.0": nil, "2.0.0": nil},
+	})
+	p := newProject(t, fx)
+	p.write(manifestFile, `{"name":"app","version":"1.0.0","dependencies":{"legion-d2":"1.0.0"}}`)
+	p.ok("pkg", "install")
+	p.ok("pkg", "install", "legion-d2@^1")
+	if got := p.lockedVersions(); got["legion-d2"] != "1.1.0" || got["legion-d3"] != "2.0.0" {
+		t.Errorf("install legion-d2@^1: %v, want legion-d2 1.1.0 and legion-d3 2.0.0", got)
+	}
+}
