@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -102,5 +103,42 @@ func TestInstallRangeOfLockedPackageTakesNewest(t *testing.T) {
 	p.ok("pkg", "install", "legion-d2@^1")
 	if got := p.lockedVersions(); got["legion-d2"] != "1.1.0" || got["legion-d3"] != "2.0.0" {
 		t.Errorf("install legion-d2@^1: %v, want legion-d2 1.1.0 and legion-d3 2.0.0", got)
+	}
+}
+
+// TestWhyNotInstalledAndStaleLock: a name the lock lacks exits 4 with one
+// plain sentence; a lock that legion.json no longer allows is still read,
+// with a warning (and lockOutOfDate in --json) instead of a range printed
+// beside a version outside it without a word.
+func TestWhyNotInstalledAndStaleLock(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	p.write(manifestFile, `{"name":"app","version":"1.0.0","dependencies":{"legion-http":"^1.2.0"}}`)
+	p.ok("pkg", "install")
+	p.env = append(p.env, "LEGION_REGISTRY=http://127.0.0.1:1/api/v1")
+	r := p.fails(ExitNotFound, "pkg", "why", "legion-next")
+	if want := "legion: why: legion-next is not installed (legion.lock does not have it)\n"; r.stderr != want {
+		t.Errorf("why legion-next: %q, want %q", r.stderr, want)
+	}
+	r = p.ok("pkg", "why", "legion-core")
+	if r.stderr != "" {
+		t.Errorf("why on a lock that fits warns: %s", r.stderr)
+	}
+	p.write(manifestFile, `{"name":"app","version":"1.0.0","dependencies":{"legion-http":"^1.2.0","legion-core":"~1.1.0"}}`)
+	r = p.ok("pkg", "why", "legion-core")
+	if want := "  app → legion-core@1.4.0 (~1.1.0)\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("why legion-core:\n%s", r.stdout)
+	}
+	if want := "legion: why: warning: legion.lock does not satisfy legion.json: legion.lock has legion-core@1.4.0, outside app → legion-core@~1.1.0"; !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("why on a stale lock, stderr:\n%s\nwant prefix:\n%s", r.stderr, want)
+	}
+	r = p.ok("pkg", "why", "legion-core", "--json")
+	var out whyOutput
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.LockOutOfDate, "legion-core@1.4.0, outside app → legion-core@~1.1.0") || len(out.Paths) != 2 {
+		t.Errorf("why --json on a stale lock: %s", r.stdout)
 	}
 }
