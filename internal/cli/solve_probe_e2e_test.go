@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -140,5 +141,59 @@ func TestWhyNotInstalledAndStaleLock(t *testing.T) {
 	}
 	if !strings.Contains(out.LockOutOfDate, "legion-core@1.4.0, outside app → legion-core@~1.1.0") || len(out.Paths) != 2 {
 		t.Errorf("why --json on a stale lock: %s", r.stdout)
+	}
+}
+
+// seedPigeonhole seeds n+1 packages that must each take one of n "holes"
+// (pigN@h depends on holeH at exactly N): unsolvable, and only proved so
+// after much backtracking.
+func seedPigeonhole(t *testing.T, fx *fixture, n int) (deps string) {
+	t.Helper()
+	graph := map[string]map[string]map[string]string{}
+	var names []string
+	for i := 1; i <= n+1; i++ {
+		pig := fmt.Sprintf("legion-pig%d", i)
+		names = append(names, fmt.Sprintf("%q:\"*\"", pig))
+		graph[pig] = map[string]map[string]string{}
+		for h := 1; h <= n; h++ {
+			graph[pig][fmt.Sprintf("%d.0.0", h)] = map[string]string{fmt.Sprintf("legion-hole%d", h): fmt.Sprintf("%d.0.0", i)}
+		}
+	}
+	for h := 1; h <= n; h++ {
+		hole := fmt.Sprintf("legion-hole%d", h)
+		graph[hole] = map[string]map[string]string{}
+		for i := 1; i <= n+1; i++ {
+			graph[hole][fmt.Sprintf("%d.0.0", i)] = nil
+		}
+	}
+	seedGraph(t, fx, graph)
+	return "{" + strings.Join(names, ",") + "}"
+}
+
+// TestBacktrackingDownloadsEachPackageOnce: downloads start as the solver
+// chooses versions, but once it moves a package it had chosen (it is
+// backtracking) they wait for the answer: a search that tries version
+// after version does not download each one it tries (it used to download
+// 24 versions of 6 packages for an install that then failed).
+func TestBacktrackingDownloadsEachPackageOnce(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	deps := seedPigeonhole(t, fx, 6)
+	p := newProject(t, fx)
+	p.write(manifestFile, `{"name":"app","version":"1.0.0","dependencies":`+deps+`}`)
+	fx.srv.ResetRequests()
+	p.fails(ExitConflict, "pkg", "install")
+	downloads := map[string][]string{}
+	n := 0
+	for _, r := range fx.srv.Requests() {
+		if parts := strings.Split(strings.TrimPrefix(r.Path, "/packages/"), "/"); len(parts) == 3 && parts[2] == "download" {
+			downloads[parts[0]] = append(downloads[parts[0]], parts[1])
+			n++
+		}
+	}
+	for name, vs := range downloads {
+		if len(vs) > 1 {
+			t.Errorf("a failed install downloaded %d versions of %s (%v); %d downloads in all", len(vs), name, vs, n)
+		}
 	}
 }
