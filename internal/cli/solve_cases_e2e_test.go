@@ -39,7 +39,10 @@ func (p *project) lockedVersions() map[string]string {
 	return out
 }
 
-func TestProbeRegistry503MidResolution(t *testing.T) {
+// TestInstallRegistryFailsMidResolution: a 503, then a 429, on a list the
+// solver needs ends the install with the registry's error (exit 1, then
+// exit 6), writes nothing, and never asks the download-counting endpoint.
+func TestInstallRegistryFailsMidResolution(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)
 	seedSolverCases(t, fx)
@@ -49,7 +52,9 @@ func TestProbeRegistry503MidResolution(t *testing.T) {
 	remove := fx.srv.AddFault(legiontest.Fault{Method: http.MethodGet, Path: "/packages/legion-c/versions", Status: http.StatusServiceUnavailable})
 	r := p.fails(ExitError, "pkg", "install")
 	remove()
-	t.Logf("%v", r)
+	if want := "legion: install: listing versions of legion-c: injected fault: Service Unavailable\n"; r.stderr != want {
+		t.Errorf("503: %q, want %q", r.stderr, want)
+	}
 	sameSnapshot(t, before, snapshot(t, p.dir), "a failed install")
 	for _, rq := range fx.srv.Requests() {
 		if strings.Count(rq.Path, "/") == 2 && rq.Method == http.MethodGet && strings.HasPrefix(rq.Path, "/packages/") {
@@ -59,7 +64,9 @@ func TestProbeRegistry503MidResolution(t *testing.T) {
 	remove = fx.srv.AddFault(legiontest.Fault{Method: http.MethodGet, Path: "/packages/legion-c/versions", Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"3600"}}})
 	r = p.fails(ExitRateLimit, "pkg", "install")
 	remove()
-	t.Logf("%v", r)
+	if want := "legion: install: listing versions of legion-c: rate limited by the registry; retry in 1h\n"; r.stderr != want {
+		t.Errorf("429: %q, want %q", r.stderr, want)
+	}
 	sameSnapshot(t, before, snapshot(t, p.dir), "a rate-limited install")
 }
 
