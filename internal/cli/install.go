@@ -300,7 +300,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 			Lock:        lock,
 			Unlock:      unlock,
 			Concurrency: run.concurrency,
-			OnChoose:    pre.start,
+			OnChoose:    pre.choose,
 			OnRequest: func(n int) {
 				if n > 1 {
 					prog.update("legion: resolving (%d requests)", n)

@@ -131,8 +131,10 @@ func (l *limiter) dispatch() {
 // legion_modules) in the background as soon as the solver chooses it, so
 // that the downloads overlap the rest of the resolution instead of adding
 // a pass after it. A choice the solver later changes costs one wasted
-// request; the staging pass asks for the final versions through Fetch,
-// which waits for a download in flight or starts one.
+// request, so once it changes one (it is backtracking, and may try many
+// versions) choose starts no more; the staging pass asks for the final
+// versions through Fetch, which waits for a download in flight or starts
+// one.
 type prefetcher struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -142,6 +144,10 @@ type prefetcher struct {
 	mu    sync.Mutex
 	calls map[string]*fetchCall
 	wg    sync.WaitGroup
+	// chosen is each package's first chosen version; backtracking is set
+	// when the solver chooses another.
+	chosen       map[string]*semver.Version
+	backtracking bool
 }
 
 type fetchCall struct {
@@ -152,7 +158,25 @@ type fetchCall struct {
 
 func newPrefetcher(ctx context.Context, fetch fetchFunc, skip func(string, *semver.Version) bool) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
-	return &prefetcher{ctx: ctx, cancel: cancel, fetch: fetch, skip: skip, calls: map[string]*fetchCall{}}
+	return &prefetcher{ctx: ctx, cancel: cancel, fetch: fetch, skip: skip, calls: map[string]*fetchCall{}, chosen: map[string]*semver.Version{}}
+}
+
+// choose is the solver's OnChoose: it starts the download of name@v,
+// unless the solver has changed a choice before (then the download waits
+// for the answer: a search that tries version after version would
+// download each).
+func (p *prefetcher) choose(name string, v *semver.Version) {
+	p.mu.Lock()
+	if prev, ok := p.chosen[name]; ok && !prev.Equal(v) {
+		p.backtracking = true
+	} else if !ok {
+		p.chosen[name] = v
+	}
+	stop := p.backtracking
+	p.mu.Unlock()
+	if !stop {
+		p.start(name, v)
+	}
 }
 
 // start begins downloading name@v unless it is installed or under way.

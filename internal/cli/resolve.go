@@ -27,9 +27,11 @@ import (
 //
 // Locked packages are first taken from the lock alone (their only version
 // is the locked one). Only when a failure's explanation involves one of
-// them is its full versions list fetched and the search run again, so a
-// lock that still fits costs no request and a failure is never blamed on
-// the lock.
+// them, or when a package not served from the lock got an older version
+// than its ranges allow (the lock may be what held it back), are the full
+// versions lists fetched and the search run again: a lock that still fits
+// costs no request, a failure is never blamed on the lock, and the answer
+// is the one the full lists give.
 type Solver struct {
 	Root        string          // the project's name, first in every explanation
 	Source      Source          // nil when only the lock may be used
@@ -133,8 +135,65 @@ func (s *Solver) Solve(ctx context.Context, deps map[string]string) (*Resolution
 		if err != nil {
 			return nil, err
 		}
+		// The lock-only view must not change the answer: a package that
+		// got an older version than its ranges allow may have been held
+		// back by a locked package that could have moved with it (update
+		// <pkg> to a version that needs a newer dependency). Then every
+		// list is looked at, the locked versions still preferred.
+		if len(fromLock) > 0 {
+			held, err := heldBack(ctx, src, sol, deps, locked, s.Unlock, fromLock)
+			if err != nil {
+				return nil, err
+			}
+			if held {
+				clear(fromLock)
+				continue
+			}
+		}
 		return src.resolution(sol), nil
 	}
+}
+
+// heldBack reports whether a package of sol that is neither served from
+// the lock nor kept at its locked version has a newer version that every
+// range on it in sol (and the project's) allows.
+func heldBack(ctx context.Context, src solver.Source, sol *solver.Solution, deps map[string]string,
+	locked map[string]*semver.Version, unlock, fromLock map[string]bool) (bool, error) {
+	ranges := map[string][]string{}
+	for name, rng := range deps {
+		ranges[name] = append(ranges[name], rng)
+	}
+	for _, v := range sol.Packages {
+		for name, rng := range v.Deps {
+			ranges[name] = append(ranges[name], rng)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(sol.Packages)) {
+		chosen := sol.Packages[name].Version
+		if fromLock[name] || locked[name] != nil && !unlock[name] && chosen.Equal(locked[name]) {
+			continue
+		}
+		list, err := src.Versions(ctx, name)
+		if err != nil {
+			return false, err
+		}
+		for _, v := range list {
+			if v.Version.GreaterThan(chosen) && allContain(ranges[name], v.Version) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+func allContain(ranges []string, v *semver.Version) bool {
+	for _, r := range ranges {
+		rg, err := semrange.Parse(r)
+		if err != nil || !rg.Contains(v) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Solver) rootName() string {

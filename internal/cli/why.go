@@ -22,7 +22,10 @@ only: no request, no network. Use it when 'legion pkg audit' names a
 package deep in the tree, to see which direct dependency brings it in.
 
 A path never visits a package twice (cycles are cut). At most 1000 paths
-are shown; --json says when there were more.`,
+are shown; --json says when there were more. When legion.lock no longer
+satisfies legion.json (edited since the last install), the paths are the
+lock's and a warning on stderr (lockOutOfDate with --json) says what
+differs. A package legion.lock does not have exits 4.`,
 	run: (*app).runWhy,
 }
 
@@ -44,10 +47,19 @@ type whyOutput struct {
 	Project   string      `json:"project"`
 	Paths     [][]whyStep `json:"paths"`
 	Truncated bool        `json:"truncated"`
+	// LockOutOfDate says how legion.lock fails legion.json, when it does
+	// (legion.json edited since the install): the paths are the lock's.
+	LockOutOfDate string `json:"lockOutOfDate,omitempty"`
 }
 
-// errNotInstalled marks a name that legion.lock does not have (exit 4).
-var errNotInstalled = fmt.Errorf("not installed: %w", legion.ErrNotFound)
+// notInstalledError is a name that legion.lock does not have (exit 4).
+type notInstalledError struct{ name string }
+
+func (e *notInstalledError) Error() string {
+	return fmt.Sprintf("%s is not installed (%s does not have it)", e.name, lockFile)
+}
+
+func (e *notInstalledError) Is(target error) bool { return target == legion.ErrNotFound }
 
 func (a *app) runWhy(ctx context.Context, fs *flagSet, args []string) error {
 	fs.withJSON()
@@ -75,13 +87,20 @@ func (a *app) runWhy(ctx context.Context, fs *flagSet, args []string) error {
 	}
 	target, ok := lock.Packages[name]
 	if !ok {
-		return wrap(fmt.Errorf("%s is %w (%s does not have it)", name, errNotInstalled, lockFile), "why")
+		return wrap(&notInstalledError{name}, "why")
 	}
 	out := whyOutput{Name: name, Version: target.Version, Project: m.Name, Paths: [][]whyStep{}}
 	if out.Project == "" {
 		out.Project = "project"
 	}
 	out.Paths, out.Truncated = whyPaths(m.Dependencies, lock, name)
+	if err := checkFrozen(m, lock); err != nil {
+		// The paths are what is installed, which legion.json no longer
+		// asks for: say so rather than show a range beside a version
+		// outside it without a word.
+		out.LockOutOfDate = describe(err)
+		a.progressf("why: warning: %s", out.LockOutOfDate)
+	}
 	if fs.json {
 		return writeJSON(a.stdout, out)
 	}
