@@ -51,7 +51,7 @@ func TestSolveStepBound(t *testing.T) {
 	}
 	s := &Solver{Root: "app", Source: &memSource{pkgs: pkgs}, MaxSteps: 5}
 	_, err := s.Solve(context.Background(), root)
-	if err == nil || !strings.Contains(err.Error(), "version solving gave up after 5 steps") {
+	if err == nil || !strings.Contains(err.Error(), "version solving gave up after 5 units of work") {
 		t.Fatalf("err = %v, want the bound named", err)
 	}
 }

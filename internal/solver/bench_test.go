@@ -162,7 +162,7 @@ func BenchmarkSolveBacktracking(b *testing.B) {
 	// want is the minor version each package must get.
 	run := func(b *testing.B, reg registry, root deps, want func(name string) int) {
 		src := &memSource{reg: reg}
-		var conflicts, decisions int
+		var conflicts, decisions, work int
 		for i := 0; i < b.N; i++ {
 			sol, err := Solve(context.Background(), Problem{Root: "app", Deps: root, Source: src})
 			if err != nil || len(sol.Packages) != len(reg) {
@@ -173,10 +173,11 @@ func BenchmarkSolveBacktracking(b *testing.B) {
 					b.Fatalf("%s@%s, want 1.%d.0", name, v.Version, w)
 				}
 			}
-			conflicts, decisions = sol.Conflicts, sol.Decisions
+			conflicts, decisions, work = sol.Conflicts, sol.Decisions, sol.Work
 		}
 		b.ReportMetric(float64(conflicts), "conflicts")
 		b.ReportMetric(float64(decisions), "decisions")
+		b.ReportMetric(float64(work), "work")
 	}
 	b.Run("local/5000", func(b *testing.B) {
 		reg, root := backtrackRegistry(250, 20, 2)

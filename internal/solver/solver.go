@@ -11,9 +11,13 @@ import (
 	"github.com/legion-registry/legion-go/internal/semrange"
 )
 
-// DefaultMaxSteps bounds decisions plus conflicts when Problem.MaxSteps is
-// 0: a few seconds of work (a decision costs about a microsecond).
-const DefaultMaxSteps = 5_000_000
+// DefaultMaxSteps bounds the work (see Problem.MaxSteps) when
+// Problem.MaxSteps is 0: about a second on a laptop. The largest real
+// shapes in the benchmarks need well under a tenth of it (5,000 packages
+// backtracking hundreds of times: 0.3 M); a pigeonhole, whose every proof
+// is exponential, reaches it within a few seconds and stops with
+// ErrTooComplex.
+const DefaultMaxSteps = 50_000_000
 
 // Problem is what to solve.
 type Problem struct {
@@ -23,7 +27,9 @@ type Problem struct {
 	// Locked holds the preferred version of each name (legion.lock's,
 	// minus the names being updated).
 	Locked map[string]*semver.Version
-	// MaxSteps bounds the work; DefaultMaxSteps when 0.
+	// MaxSteps bounds the work, counted as decisions, conflicts, and each
+	// term of every incompatibility examined by propagation and conflict
+	// resolution; DefaultMaxSteps when 0.
 	MaxSteps int
 	// OnDecide, when set, is called for each decision (a choice that a
 	// later conflict may still undo).
@@ -33,8 +39,9 @@ type Problem struct {
 // Solution is one version per package the project needs.
 type Solution struct {
 	Packages map[string]Version
-	// Decisions and Conflicts count the search's work.
-	Decisions, Conflicts int
+	// Decisions and Conflicts count the search's work; Work is what the
+	// bound counts (see Problem.MaxSteps).
+	Decisions, Conflicts, Work int
 }
 
 const rootID = 0
@@ -49,8 +56,9 @@ type solver struct {
 	queue    pkgQueue
 	forced   pkgQueue // required packages with one allowed version
 	expand   pkgQueue // required packages whose dependencies may be unrecorded
-	steps    int
+	steps    int // work spent: what Problem.MaxSteps bounds
 	maxSteps int
+	sinceCtx int // work since the context was last checked
 	sol      Solution
 	parsed   map[string]*semrange.Range // ranges by text
 	// decisionIdx[l] is the index of the assignment that opened level l.
@@ -107,6 +115,7 @@ func Solve(ctx context.Context, prob Problem) (*Solution, error) {
 	if err := s.sol.check(prob.Deps, s.parse); err != nil {
 		return nil, err
 	}
+	s.sol.Work = s.steps
 	return &s.sol, nil
 }
 
@@ -155,6 +164,9 @@ func (s *solver) propagate(pid int) error {
 		incs := s.pkgs[p].incompats
 		for i := len(incs) - 1; i >= 0; i-- { // newest first: learned ones are the most useful
 			in := incs[i]
+			if err := s.spend(len(in.terms)); err != nil {
+				return err
+			}
 			d, conflict := s.propagateOne(in)
 			if conflict {
 				learned, level, err := s.resolveConflict(in)
@@ -228,6 +240,9 @@ func (s *solver) resolveConflict(in *incompat) (*incompat, int, error) {
 	}
 	learned := false
 	for !in.isFailure() {
+		if err := s.spend(len(in.terms)); err != nil {
+			return nil, 0, err
+		}
 		var recentTerm term
 		recent := -1
 		var difference *term
@@ -292,13 +307,25 @@ func (s *solver) resolveConflict(in *incompat) (*incompat, int, error) {
 
 func sameTerm(a, b term) bool { return a.absent == b.absent && a.set.equal(b.set) }
 
-func (s *solver) step() error {
-	s.steps++
+func (s *solver) step() error { return s.spend(1) }
+
+// spend counts n units of work: a decision, a conflict, and each term of
+// every incompatibility examined by propagation or conflict resolution.
+// Counting terms, not decisions, bounds the real cost: a proof that grows
+// its learned incompatibilities (a pigeonhole) makes each later step
+// dearer, and a bound on steps alone let it run for hours.
+func (s *solver) spend(n int) error {
+	s.steps += n
+
 	if s.steps > s.maxSteps {
-		return fmt.Errorf("%w after %d steps (%d decisions, %d conflicts) without finding a solution or proving that none exists; narrow the ranges in the project's dependencies: %w",
+		return fmt.Errorf("%w after %d units of work (%d decisions, %d conflicts) without finding a solution or proving that none exists; narrow the ranges in the project's dependencies: %w",
 			ErrTooComplex, s.maxSteps, s.sol.Decisions, s.sol.Conflicts, errStepBound)
 	}
-	return s.ctx.Err()
+	if s.sinceCtx += n; s.sinceCtx >= 1<<12 {
+		s.sinceCtx = 0
+		return s.ctx.Err()
+	}
+	return nil
 }
 
 var errStepBound = errors.New("the step bound was reached")
