@@ -56,7 +56,7 @@ type solver struct {
 	queue    pkgQueue
 	forced   pkgQueue // required packages with one allowed version
 	expand   pkgQueue // required packages whose dependencies may be unrecorded
-	steps    int // work spent: what Problem.MaxSteps bounds
+	steps    int      // work spent: what Problem.MaxSteps bounds
 	maxSteps int
 	sinceCtx int // work since the context was last checked
 	sol      Solution
