@@ -201,6 +201,9 @@ func describe(err error) string {
 	return strings.TrimPrefix(err.Error(), "legion: ")
 }
 
+// maxExplanationLines is how much of a solver's explanation stderr gets.
+const maxExplanationLines = 80
+
 // errorLine is the single stderr line for err; what the registry said in it
 // is made safe for a terminal.
 func errorLine(err error) string {
@@ -213,6 +216,15 @@ func errorLine(err error) string {
 		for i, l := range lines {
 			indent := len(l) - len(strings.TrimLeft(l, " "))
 			lines[i] = strings.Repeat(" ", indent) + strings.Join(strings.Fields(l), " ")
+		}
+		// A proof of a pathological conflict can run to tens of thousands
+		// of lines; a terminal gets its beginning and its conclusion.
+		if len(lines) > maxExplanationLines {
+			keep := maxExplanationLines / 2
+			cut := len(lines) - 2*keep
+			lines = append(append(lines[:keep:keep],
+				fmt.Sprintf("    … %d more lines of the derivation (--json prints all of it) …", cut)),
+				lines[len(lines)-keep:]...)
 		}
 		return "legion: " + strings.Join(lines, "\n")
 	}

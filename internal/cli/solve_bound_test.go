@@ -70,3 +70,42 @@ func TestSolverStepBoundStopsPigeonhole(t *testing.T) {
 		t.Fatalf("pigeonhole(%d): %.200v; want the bound to stop it (%v)", n, err, solver.ErrTooComplex)
 	}
 }
+
+// TestLongExplanationIsCut: stderr gets the beginning and the conclusion of
+// a long derivation, and says how much it left out; --json has all of it.
+func TestLongExplanationIsCut(t *testing.T) {
+	t.Parallel()
+	const n = 6 // 7 pigeons, 6 holes: a proof of several hundred lines
+	pkgs := map[string]map[string]deps{}
+	root := deps{}
+	for i := 1; i <= n+1; i++ {
+		pig := fmt.Sprintf("pig%d", i)
+		root[pig] = "*"
+		pkgs[pig] = map[string]deps{}
+		for h := 1; h <= n; h++ {
+			pkgs[pig][fmt.Sprintf("%d.0.0", h)] = deps{fmt.Sprintf("hole%d", h): fmt.Sprintf("%d.0.0", i)}
+		}
+	}
+	for h := 1; h <= n; h++ {
+		hole := fmt.Sprintf("hole%d", h)
+		pkgs[hole] = map[string]deps{}
+		for i := 1; i <= n+1; i++ {
+			pkgs[hole][fmt.Sprintf("%d.0.0", i)] = deps{}
+		}
+	}
+	s := &Solver{Root: "app", Source: &memSource{pkgs: pkgs}}
+	_, err := s.Solve(context.Background(), root)
+	var se *SolveError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v", err)
+	}
+	full := strings.Count(se.Error(), "\n")
+	line := errorLine(wrap(err, "install"))
+	got := strings.Split(line, "\n")
+	if full <= maxExplanationLines || len(got) != maxExplanationLines+1 {
+		t.Fatalf("explanation of %d lines printed as %d", full, len(got))
+	}
+	if !strings.Contains(line, "more lines of the derivation (--json prints all of it)") || !strings.HasSuffix(line, "version solving failed.") {
+		t.Errorf("cut explanation:\n%s", line)
+	}
+}
