@@ -159,7 +159,7 @@ func TestStepBound(t *testing.T) {
 	t.Parallel()
 	reg, root := backtrackRegistry(5, 20, 2)
 	_, err := Solve(context.Background(), Problem{Root: "app", Deps: root, Source: &memSource{reg: reg}, MaxSteps: 30})
-	if !errors.Is(err, ErrTooComplex) || !strings.Contains(err.Error(), "gave up after 30 steps") {
+	if !errors.Is(err, ErrTooComplex) || !strings.Contains(err.Error(), "gave up after 30 units of work") {
 		t.Fatalf("err = %v, want ErrTooComplex after 30 steps", err)
 	}
 	// The same problem within the default bound is solved.

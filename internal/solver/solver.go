@@ -307,7 +307,14 @@ func (s *solver) resolveConflict(in *incompat) (*incompat, int, error) {
 
 func sameTerm(a, b term) bool { return a.absent == b.absent && a.set.equal(b.set) }
 
-func (s *solver) step() error { return s.spend(1) }
+// step counts a decision or a conflict, and checks the context at each:
+// they are few enough for that to cost nothing.
+func (s *solver) step() error {
+	if err := s.spend(1); err != nil {
+		return err
+	}
+	return s.ctx.Err()
+}
 
 // spend counts n units of work: a decision, a conflict, and each term of
 // every incompatibility examined by propagation or conflict resolution.
