@@ -211,19 +211,11 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	// A download is stored in the cache as soon as it arrives, while the
 	// resolution still waits on the network, rather than in the staging
 	// pass after it.
-	// It is also written, as legion_modules will hold it, to a prestage
-	// that staging moves into place with a rename.
-	var pst *prestage
-	if !run.dryRun {
-		pst = newPrestage(a.env.Dir)
-		defer pst.remove() // after pre.stop: no download writes to it any more
-	}
 	fetchAndCache := func(ctx context.Context, name string, v *semver.Version) (*legion.PackageVersion, error) {
 		meta, err := cached.Fetch(ctx, name, v)
-		if err == nil && meta.Dependencies != nil {
+		if err == nil && meta.Dependencies != nil && cache != nil {
 			if files, err := moduleFiles(name, v.Original(), nil, meta); err == nil {
-				sri, _ := cache.putModule(name, v.Original(), files)
-				pst.put(name, v.Original(), sri, files)
+				_, _ = cache.putModule(name, v.Original(), files)
 			}
 		}
 		return meta, err
@@ -253,7 +245,6 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		progressLine: prog,
 		dryRun:       run.dryRun,
 		fromIndex:    run.netMode() != online,
-		pre:          pst,
 	}
 	if run.quiet {
 		plan.progressLine = nil

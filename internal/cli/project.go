@@ -53,9 +53,8 @@ type applyPlan struct {
 	mayChange    func(name string) bool // see stager.mayChange
 	concurrency  int
 	progressLine *progress
-	dryRun       bool      // work out the change, write nothing
-	fromIndex    bool      // see stager.fromIndex
-	pre          *prestage // modules written during the resolution (may be nil)
+	dryRun       bool // work out the change, write nothing
+	fromIndex    bool // see stager.fromIndex
 }
 
 // apply brings legion.json, legion.lock and legion_modules to the plan, all
@@ -115,7 +114,6 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 				mayChange:   p.mayChange,
 				rehash:      !p.keepLock,
 				fromIndex:   p.fromIndex,
-				pre:         p.pre,
 			}
 			if p.progressLine != nil {
 				st.onFetch = func(done, total int) {

@@ -34,8 +34,6 @@ type stager struct {
 	// cache by the integrity last fetched for it (--offline and
 	// --prefer-offline); online, such a version is fetched.
 	fromIndex bool
-	// pre holds modules written while the resolution ran (may be nil).
-	pre *prestage
 }
 
 // stageResult is what staging found out.
@@ -137,18 +135,8 @@ func (s *stager) fetchOne(ctx context.Context, name, dst string) (string, error)
 		if s.fetch == nil {
 			return "", ErrOffline
 		}
-		// A download still in flight is waited for; when it was written
-		// to the prestage meanwhile, it is moved into place below.
 		if meta, err = s.fetch(ctx, name, v); err != nil {
 			return "", err
-		}
-	}
-	if d, ok := s.pre.take(name, lp.Version); ok {
-		if err := s.checkServed(name, lp, d.sri); err != nil {
-			return "", err
-		}
-		if os.Rename(d.path, dst) == nil {
-			return d.sri, nil
 		}
 	}
 	files, err := moduleFiles(name, lp.Version, lp.Dependencies, meta)
@@ -156,8 +144,8 @@ func (s *stager) fetchOne(ctx context.Context, name, dst string) (string, error)
 		return "", err
 	}
 	sri := integrityOf(files)
-	if err := s.checkServed(name, lp, sri); err != nil {
-		return "", err
+	if lp.Integrity != "" && sri != lp.Integrity && (s.mayChange == nil || !s.mayChange(name)) {
+		return "", &IntegrityError{Name: name, Version: lp.Version, Locked: lp.Integrity, Served: sri}
 	}
 	if err := writeModule(dst, files); err != nil {
 		return "", fmt.Errorf("writing %s: %w", name, err)
@@ -167,15 +155,6 @@ func (s *stager) fetchOne(ctx context.Context, name, dst string) (string, error)
 	// the network.)
 	_, _ = s.cache.putModule(name, lp.Version, files)
 	return sri, nil
-}
-
-// checkServed refuses content the registry serves for a locked version
-// under another hash, unless update names the package.
-func (s *stager) checkServed(name string, lp LockedPackage, sri string) error {
-	if lp.Integrity != "" && sri != lp.Integrity && (s.mayChange == nil || !s.mayChange(name)) {
-		return &IntegrityError{Name: name, Version: lp.Version, Locked: lp.Integrity, Served: sri}
-	}
-	return nil
 }
 
 // writeModule writes one package's directory.
