@@ -49,7 +49,9 @@ func TestPageWaitIsBounded(t *testing.T) {
 func TestPageCallsRunConcurrently(t *testing.T) {
 	t.Parallel()
 	f := setup(t, time.Minute)
-	f.srv.wait = 300 * time.Millisecond
+	// Long enough for every call to arrive on a loaded machine; calls made
+	// one after the other would still stop at the first (it never answers).
+	f.srv.wait = 2 * time.Second
 	hang(f)
 	f.getWithin(t, 10*time.Second, "/?page=2")
 	if got := [2]int{count(f.reg, "/stats"), count(f.reg, "/packages")}; got != [2]int{1, 4} {
