@@ -90,13 +90,17 @@ func (a *app) runAudit(ctx context.Context, fs *flagSet, args []string) error {
 		if installedLock == nil {
 			installedLock = &Lock{Packages: map[string]LockedPackage{}}
 		}
-		problems, err := modulesDisagree(a.env.Dir, installedLock)
+		problems, err := moduleProblems(a.env.Dir, installedLock)
 		if err != nil {
 			return wrap(err, "audit")
 		}
 		if len(problems) > 0 {
+			described := make([]string, len(problems))
+			for i, p := range problems {
+				described[i] = p.String()
+			}
 			return wrap(fmt.Errorf("%w: %s (run 'legion pkg install --frozen' to install what %s names)",
-				errModulesDisagree, strings.Join(problems, "; "), lockFile), "audit")
+				errModulesDisagree, strings.Join(described, "; "), lockFile), "audit")
 		}
 	}
 	// Each package at the version installed: the lock's. Only what is not

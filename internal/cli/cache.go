@@ -183,10 +183,25 @@ func (c *contentCache) load(sri string) (map[string][]byte, bool) {
 	return nil, false
 }
 
-// has reports whether the cache holds the content with integrity sri.
+// has reports whether the cache holds the content with integrity sri,
+// checked.
 func (c *contentCache) has(sri string) bool {
 	_, ok := c.load(sri)
 	return ok
+}
+
+// holds reports whether an entry for sri is there, unchecked: for deciding
+// what to fetch early, when load checks it before it is used.
+func (c *contentCache) holds(sri string) bool {
+	if c == nil || sri == "" {
+		return false
+	}
+	p := c.entryPath(sri)
+	if p == "" {
+		return false
+	}
+	fi, err := os.Lstat(p)
+	return err == nil && fi.IsDir()
 }
 
 // discard removes an entry: renamed aside first, so that another process
@@ -208,10 +223,6 @@ func (c *contentCache) put(sri string, files map[string][]byte) error {
 	if p == "" {
 		return fmt.Errorf("integrity %q is not sha512", sri)
 	}
-	if c.has(sri) {
-		c.remember(sri)
-		return nil
-	}
 	parent := filepath.Dir(p)
 	if err := c.ensureDir(parent); err != nil {
 		return err
@@ -232,11 +243,13 @@ func (c *contentCache) put(sri string, files map[string][]byte) error {
 		}
 	}
 	if err := os.Rename(tmp, p); err != nil {
+		// An entry is there: another process stored it first (good), or
+		// it is damaged, which has discards, and then ours takes its place.
+		stored := c.has(sri) || os.Rename(tmp, p) == nil
 		os.RemoveAll(tmp)
-		if !c.has(sri) {
+		if !stored {
 			return err
 		}
-		// another process stored it first
 	}
 	c.remember(sri)
 	return nil

@@ -203,10 +203,6 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 	if err != nil {
 		return wrap(err, run.op())
 	}
-	// Downloads start as the solver chooses versions, and overlap the
-	// rest of the resolution.
-	// What the cache holds is not downloaded again: a version whose lock
-	// hash it has, or (offline modes) one it has fetched before.
 	defer cached.wait()
 	// A download is stored in the cache as soon as it arrives, while the
 	// resolution still waits on the network, rather than in the staging
@@ -220,6 +216,11 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		}
 		return meta, err
 	}
+	// Downloads start as the solver chooses versions, and overlap the rest
+	// of the resolution. What is already here is not downloaded: a version
+	// installed, or one whose lock hash (or, offline, last fetched hash)
+	// the cache holds. Staging checks both against the hash; this only
+	// decides what to start early.
 	pre := newPrefetcher(ctx, fetchAndCache, func(name string, v *semver.Version) bool {
 		sri := ""
 		if lp, ok := lock.lookup(name); ok && lp.Version == v.Original() {
@@ -228,10 +229,7 @@ func (a *app) install(ctx context.Context, fs *flagSet, run installRun) error {
 		if sri == "" && run.netMode() != online {
 			sri = cache.index(name, v.Original())
 		}
-		if cache.has(sri) {
-			return true
-		}
-		return installed[name] == v.Original()
+		return cache.holds(sri) || installed[name] == v.Original()
 	})
 	defer pre.stop()
 	prog := newProgress(a.stderr)

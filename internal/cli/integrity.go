@@ -49,9 +49,6 @@ func moduleFiles(name, version string, deps map[string]string, meta *legion.Pack
 		Keywords:     meta.Keywords,
 		Dependencies: deps,
 	}
-	if len(m.Dependencies) == 0 {
-		m.Dependencies = nil
-	}
 	b, err := marshalIndent(m)
 	if err != nil {
 		return nil, err

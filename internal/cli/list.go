@@ -91,14 +91,14 @@ func (a *app) runList(ctx context.Context, fs *flagSet, args []string) error {
 			default:
 				n.Version = lp.Version
 				n.Installed = inst
-				if problem := moduleProblem(a.env.Dir, name, lp); problem == "missing" {
+				switch problem := moduleProblem(a.env.Dir, name, lp); problem {
+				case "":
+				case "missing":
 					n.Problem = "missing from " + modulesDir
-				} else if inst == "" {
+				case "modified":
 					n.Problem = "modified: its files do not match " + lockFile
-				} else if inst != lp.Version {
+				default: // another version
 					n.Problem = "installed " + inst + ", locked " + lp.Version
-				} else if moduleProblem(a.env.Dir, name, lp) == "modified" {
-					n.Problem = "modified: its files do not match " + lockFile
 				}
 			}
 			if n.Problem == "" {

@@ -106,20 +106,8 @@ func moduleProblem(projectDir, name string, lp LockedPackage) string {
 // packages, each with the files its integrity names (or, for a lock
 // without hashes, at the lock's version).
 func modulesMatch(projectDir string, l *Lock) (bool, error) {
-	names, err := moduleEntries(projectDir)
-	if err != nil {
-		return false, err
-	}
-	if len(names) != len(l.Packages) {
-		return false, nil
-	}
-	for _, n := range names {
-		p, ok := l.Packages[n]
-		if !ok || moduleProblem(projectDir, n, p) != "" {
-			return false, nil
-		}
-	}
-	return true, nil
+	problems, err := moduleProblems(projectDir, l)
+	return len(problems) == 0, err
 }
 
 // fetchFunc returns one version's download metadata.
@@ -236,23 +224,37 @@ func (s *modulesSwap) finish() {
 	}
 }
 
-// modulesDisagree lists how legion_modules differs from the lock
-// ("legion-base@1.2.0: modified"); nil when they agree.
-func modulesDisagree(projectDir string, l *Lock) ([]string, error) {
+// moduleState is a package of legion_modules that differs from the lock.
+type moduleState struct {
+	name, version string // version: the locked one; "" when the lock has none
+	problem       string // as moduleProblem says, or "installed, not in legion.lock"
+}
+
+func (m moduleState) String() string {
+	if m.version == "" {
+		return m.name + ": " + m.problem
+	}
+	return m.name + "@" + m.version + ": " + m.problem
+}
+
+// moduleProblems lists, in name order, each package of the lock that
+// legion_modules does not hold as the lock says, then each package it holds
+// that the lock does not name; none when they agree.
+func moduleProblems(projectDir string, l *Lock) ([]moduleState, error) {
 	names, err := moduleEntries(projectDir)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []moduleState
 	for _, name := range slices.Sorted(maps.Keys(l.Packages)) {
 		p := l.Packages[name]
 		if problem := moduleProblem(projectDir, name, p); problem != "" {
-			out = append(out, name+"@"+p.Version+": "+problem)
+			out = append(out, moduleState{name, p.Version, problem})
 		}
 	}
 	for _, name := range names {
 		if _, ok := l.Packages[name]; !ok {
-			out = append(out, name+": installed, not in "+lockFile)
+			out = append(out, moduleState{name: name, problem: "installed, not in " + lockFile})
 		}
 	}
 	return out, nil

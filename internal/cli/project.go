@@ -75,16 +75,17 @@ func apply(ctx context.Context, p applyPlan) (*projectChange, error) {
 			manifestBytes = nil
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(p.lock.Packages)) {
-		if moduleProblem(p.dir, name, p.lock.Packages[name]) == "modified" {
-			change.Repaired = append(change.Repaired, pkgVersion{name, p.lock.Packages[name].Version})
-			// One whose legion.json is gone is not also "added".
-			change.Added = slices.DeleteFunc(change.Added, func(a pkgVersion) bool { return a.Name == name })
-		}
-	}
-	modsOK, err := modulesMatch(p.dir, p.lock)
+	problems, err := moduleProblems(p.dir, p.lock)
 	if err != nil {
 		return nil, err
+	}
+	modsOK := len(problems) == 0
+	for _, m := range problems {
+		if m.problem == "modified" {
+			change.Repaired = append(change.Repaired, pkgVersion{m.name, m.version})
+			// One whose legion.json is gone is not also "added".
+			change.Added = slices.DeleteFunc(change.Added, func(a pkgVersion) bool { return a.Name == m.name })
+		}
 	}
 	// A lock that will be written gets every package's hash.
 	needHashes := !p.keepLock && len(p.lock.unverified()) > 0

@@ -61,8 +61,8 @@ func (s *stager) stage(ctx context.Context) (*stageResult, error) {
 		os.RemoveAll(staging)
 		return nil, err
 	}
-	// Each package is copied or fetched in parallel: copies are synced file
-	// by file, and a disk's sync latency overlaps as a network's does.
+	// Each package is copied or fetched in parallel: file-system latency
+	// overlaps as a network's does.
 	names := slices.Sorted(maps.Keys(s.lock.Packages))
 	var mu sync.Mutex
 	fetched := 0
