@@ -46,11 +46,7 @@ func (p *project) runBounded(args ...string) result {
 // that is a symlink to a FIFO or to /dev/zero is refused, not read.
 func TestFIFOInTreeDoesNotHang(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	p := newProject(t, fx)
-	p.env = append(p.env, "LEGION_CACHE="+filepath.Join(p.home, "cache"))
-	p.ok("pkg", "init")
-	p.ok("pkg", "install", "legion-http@^1.2.0")
+	_, p := installedHTTP(t)
 	meta := filepath.Join(p.dir, modulesDir, "legion-log", manifestFile)
 	good, err := os.ReadFile(meta)
 	if err != nil {
@@ -94,11 +90,7 @@ func TestFIFOInTreeDoesNotHang(t *testing.T) {
 // symlink points to.
 func TestBrokenModulesAreRepairedNotAdded(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	p := newProject(t, fx)
-	p.env = append(p.env, "LEGION_CACHE="+filepath.Join(p.home, "cache"))
-	p.ok("pkg", "init")
-	p.ok("pkg", "install", "legion-http@^1.2.0")
+	_, p := installedHTTP(t)
 	mods := filepath.Join(p.dir, modulesDir)
 	if err := os.Remove(filepath.Join(mods, "legion-http", manifestFile)); err != nil {
 		t.Fatal(err)

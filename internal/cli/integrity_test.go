@@ -15,6 +15,18 @@ import (
 
 var sriRE = regexp.MustCompile(`^sha512-[A-Za-z0-9+/]{86}==$`)
 
+// installedHTTP is a project with legion-http@^1.2.0 installed (legion-core
+// 1.4.0, legion-http 1.2.0, legion-log 0.3.2), with a cache of its own.
+func installedHTTP(t *testing.T) (*fixture, *project) {
+	t.Helper()
+	fx := newFixture(t)
+	p := newProject(t, fx)
+	p.env = append(p.env, "LEGION_CACHE="+filepath.Join(p.home, "cache"))
+	p.ok("pkg", "init")
+	p.ok("pkg", "install", "legion-http@^1.2.0")
+	return fx, p
+}
+
 // republish replaces legion-log@0.3.2 with other content under the same
 // version: alice unpublishes the package, mallory publishes it again.
 func republish(t *testing.T, fx *fixture) {
@@ -37,11 +49,7 @@ func republish(t *testing.T, fx *fixture) {
 
 func TestIntegrityRecordedAndRepublishRefused(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	p := newProject(t, fx)
-	p.env = append(p.env, "LEGION_CACHE="+filepath.Join(p.home, "cache"))
-	p.ok("pkg", "init")
-	p.ok("pkg", "install", "legion-http@^1.2.0")
+	fx, p := installedHTTP(t)
 	lock, _, err := readLock(p.dir)
 	if err != nil {
 		t.Fatal(err)
@@ -88,11 +96,7 @@ func TestIntegrityRecordedAndRepublishRefused(t *testing.T) {
 
 func TestFrozenReplacesModifiedModules(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	p := newProject(t, fx)
-	p.env = append(p.env, "LEGION_CACHE="+filepath.Join(p.home, "cache"))
-	p.ok("pkg", "init")
-	p.ok("pkg", "install", "legion-http@^1.2.0")
+	fx, p := installedHTTP(t)
 	mods := filepath.Join(p.dir, modulesDir)
 	good := snapshot(t, mods)
 	// An edited readme, an edited legion.json (same version), an added file.
@@ -133,10 +137,7 @@ func TestFrozenReplacesModifiedModules(t *testing.T) {
 
 func TestFrozenOnMatchingTreeWritesNothing(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	p := newProject(t, fx)
-	p.ok("pkg", "init")
-	p.ok("pkg", "install", "legion-http@^1.2.0")
+	fx, p := installedHTTP(t)
 	// Where the project lock would go, something that cannot be opened as
 	// a file: any attempt to take the lock fails. (Tests may run as root,
 	// for whom file modes do not stop writes.)
@@ -166,10 +167,7 @@ func TestFrozenOnMatchingTreeWritesNothing(t *testing.T) {
 // could not be locked.
 func TestFrozenRefusalNeedsNoWriteAccess(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	p := newProject(t, fx)
-	p.ok("pkg", "init")
-	p.ok("pkg", "install", "legion-http@^1.2.0")
+	_, p := installedHTTP(t)
 	if err := os.Mkdir(filepath.Join(p.dir, projectLockFile), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -327,10 +325,7 @@ func TestSharedCacheAndOffline(t *testing.T) {
 
 func TestLockWithoutHashes(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	p := newProject(t, fx)
-	p.ok("pkg", "init")
-	p.ok("pkg", "install", "legion-http@^1.2.0")
+	_, p := installedHTTP(t)
 	v2 := p.read(lockFile)
 	v1 := regexp.MustCompile(`\n\s*"integrity": "[^"]*",`).ReplaceAllString(strings.Replace(v2, `"lockfileVersion": 2`, `"lockfileVersion": 1`, 1), "")
 	p.write(lockFile, v1)
