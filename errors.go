@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/legion-registry/legion-go/internal/textsafe"
 )
 
 // Error is what every method returns when the registry answers with a status
@@ -39,7 +41,7 @@ func (e *Error) Error() string {
 	fmt.Fprintf(&b, "legion: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(printable(e.Message))
+		b.WriteString(textsafe.Line(e.Message))
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
@@ -48,7 +50,7 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	if e.RequestID != "" {
-		fmt.Fprintf(&b, " [request id %s]", printable(e.RequestID))
+		fmt.Fprintf(&b, " [request id %s]", textsafe.Line(e.RequestID))
 	}
 	return b.String()
 }

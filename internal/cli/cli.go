@@ -21,6 +21,7 @@ import (
 	"time"
 
 	legion "github.com/legion-registry/legion-go"
+	"github.com/legion-registry/legion-go/internal/textsafe"
 )
 
 // Env is the world a command runs in.
@@ -297,7 +298,7 @@ func (a *app) help(args []string) error {
 func (a *app) progressf(format string, args ...any) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	fmt.Fprintln(a.stderr, "legion: "+termSafe(fmt.Sprintf(format, args...)))
+	fmt.Fprintln(a.stderr, "legion: "+textsafe.Text(fmt.Sprintf(format, args...)))
 }
 
 // projectRoot is the nearest directory from dir upwards that holds a

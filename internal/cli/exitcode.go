@@ -13,6 +13,7 @@ import (
 	"time"
 
 	legion "github.com/legion-registry/legion-go"
+	"github.com/legion-registry/legion-go/internal/textsafe"
 )
 
 // Exit codes. They are part of the command's interface (scripts and CI
@@ -207,7 +208,7 @@ const maxExplanationLines = 80
 // errorLine is the single stderr line for err; what the registry said in it
 // is made safe for a terminal.
 func errorLine(err error) string {
-	s := termSafe(describe(err))
+	s := textsafe.Text(describe(err))
 	var se *SolveError
 	if errors.As(err, &se) {
 		// A solver's explanation keeps its lines (and their indentation);

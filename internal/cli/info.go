@@ -13,6 +13,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 	legion "github.com/legion-registry/legion-go"
 	"github.com/legion-registry/legion-go/internal/semrange"
+	"github.com/legion-registry/legion-go/internal/textsafe"
 )
 
 var infoCmd = &command{
@@ -129,9 +130,9 @@ func (a *app) infoVersion(ctx context.Context, c *legion.Client, asJSON, readme 
 // the description, the fields that are set, the dependencies, the README,
 // all through termSafe (the table's cells too).
 func printInfo(w io.Writer, head, description string, fields [][2]string, deps map[string]string, readme string, showReadme bool) {
-	fmt.Fprintln(w, termSafe(head))
+	fmt.Fprintln(w, textsafe.Text(head))
 	if description != "" {
-		fmt.Fprintln(w, strings.Join(strings.Fields(termSafe(description)), " "))
+		fmt.Fprintln(w, strings.Join(strings.Fields(textsafe.Text(description)), " "))
 	}
 	fmt.Fprintln(w)
 	t := newTable(w)
@@ -151,6 +152,6 @@ func printInfo(w io.Writer, head, description string, fields [][2]string, deps m
 	}
 	if showReadme && readme != "" {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, termSafe(strings.TrimRight(readme, "\n")))
+		fmt.Fprintln(w, textsafe.Text(strings.TrimRight(readme, "\n")))
 	}
 }

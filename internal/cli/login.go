@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	legion "github.com/legion-registry/legion-go"
+	"github.com/legion-registry/legion-go/internal/textsafe"
 	"golang.org/x/term"
 )
 
@@ -135,7 +136,7 @@ func (a *app) runLogin(ctx context.Context, fs *flagSet, args []string) error {
 			Registry string `json:"registry"`
 		}{user.Username, s.registry})
 	}
-	fmt.Fprintf(a.stdout, "Logged in as %s on %s\n", termSafe(user.Username), s.registry)
+	fmt.Fprintf(a.stdout, "Logged in as %s on %s\n", textsafe.Text(user.Username), s.registry)
 	return nil
 }
 

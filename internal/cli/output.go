@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
+	"github.com/legion-registry/legion-go/internal/textsafe"
 	"golang.org/x/term"
 )
 
@@ -46,7 +47,7 @@ func newTable(w io.Writer, header ...string) *table {
 // made visible (termSafe) so that it cannot drive the terminal.
 func (t *table) row(cells ...string) {
 	for i, c := range cells {
-		cells[i] = cellReplacer.Replace(termSafe(c))
+		cells[i] = cellReplacer.Replace(textsafe.Text(c))
 	}
 	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
 }

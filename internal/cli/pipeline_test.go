@@ -184,24 +184,6 @@ func TestRegistryTextIsMadeSafeForTerminals(t *testing.T) {
 	}
 }
 
-func TestTermSafe(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"plain text, ünïcode ✓\tand\nlines": "plain text, ünïcode ✓\tand\nlines",
-		"a\x1b[2Jb":                         `a\x1b[2Jb`,
-		"a\x1b]0;t\x07b":                    `a\x1b]0;t\x07b`,
-		"crlf\r\nline\rover":                `crlf` + "\n" + `line\x0dover`,
-		"c1\u009bx\u0085":                   `c1\x9bx\x85`,
-		"raw\x9bbyte":                       `raw\x9bbyte`,
-		"del\x7f":                           `del\x7f`,
-		"bidi\u202e\u2066\u200f":            `bidi\u202e\u2066\u200f`,
-	} {
-		if got := termSafe(in); got != want {
-			t.Errorf("termSafe(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // oneJSON decodes stdout, which must hold exactly one JSON document.
 func oneJSON(t *testing.T, what, stdout string, v any) {
 	t.Helper()

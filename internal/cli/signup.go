@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	legion "github.com/legion-registry/legion-go"
+	"github.com/legion-registry/legion-go/internal/textsafe"
 )
 
 var signupCmd = &command{
@@ -103,6 +104,6 @@ func (a *app) runSignup(ctx context.Context, fs *flagSet, args []string) error {
 			Registry string `json:"registry"`
 		}{sess.User.Username, s.registry})
 	}
-	fmt.Fprintf(a.stdout, "Signed up and logged in as %s on %s\n", termSafe(sess.User.Username), s.registry)
+	fmt.Fprintf(a.stdout, "Signed up and logged in as %s on %s\n", textsafe.Text(sess.User.Username), s.registry)
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/legion-registry/legion-go/internal/textsafe"
 )
 
 var whoamiCmd = &command{
@@ -42,7 +44,7 @@ func (a *app) runWhoami(ctx context.Context, fs *flagSet, args []string) error {
 			TokenSource string     `json:"tokenSource"`
 		}{u.Username, u.Email, nonZeroTime(u.CreatedAt), s.registry, tokenSourceName(s.tokenSource)})
 	}
-	fmt.Fprintln(a.stdout, termSafe(u.Username))
+	fmt.Fprintln(a.stdout, textsafe.Text(u.Username))
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	legion "github.com/legion-registry/legion-go"
+	"github.com/legion-registry/legion-go/internal/textsafe"
 )
 
 var whyCmd = &command{
@@ -159,7 +160,7 @@ func printWhy(w io.Writer, out whyOutput) {
 		for _, st := range p {
 			// A range is npm's grammar, but may hold odd whitespace
 			// ("\r" parses): shown terminal-safe, as registry text is.
-			parts = append(parts, fmt.Sprintf("%s@%s (%s)", st.Name, st.Version, termSafe(st.Range)))
+			parts = append(parts, fmt.Sprintf("%s@%s (%s)", st.Name, st.Version, textsafe.Text(st.Range)))
 		}
 		fmt.Fprintf(w, "  %s\n", strings.Join(parts, " → "))
 	}
