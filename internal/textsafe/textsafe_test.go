@@ -24,9 +24,9 @@ func TestLine(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"plain text, ünïcode ✓ 日本": "plain text, ünïcode ✓ 日本",
-		"a\tb\r\nc\nd":              `a\x09b\x0d\x0ac\x0ad`,
-		"a\x1b[2Jb\u202e":           `a\x1b[2Jb\u202e`,
-		"bad\xffbyte":               `bad\xffbyte`,
+		"a\tb\r\nc\nd":             `a\x09b\x0d\x0ac\x0ad`,
+		"a\x1b[2Jb\u202e":          `a\x1b[2Jb\u202e`,
+		"bad\xffbyte":              `bad\xffbyte`,
 	} {
 		if got := Line(in); got != want {
 			t.Errorf("Line(%q) = %q, want %q", in, got, want)
